@@ -1,0 +1,55 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.core.config import Settings, get_settings
+from service.core.db import make_engine, make_session_factory
+from service.core.embedded_db import database_url
+from service.core.errors import install_error_handlers
+from service.core.limits import BodySizeLimitMiddleware
+from service.core.request_context import RequestContextMiddleware
+from service.health.router import router as health_router
+
+API_DESCRIPTION = """\
+Onderdak matches households facing eviction or already in temporary housing to emergency and
+transitional units: never leaving a family without a place when a feasible unit exists, keeping
+children within reach of their school, and ending the longest stays first.
+
+Errors are RFC 9457 `application/problem+json` documents.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids for generated clients: the route's own name, never a path-derived hash.
+    return route.name
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own session factory; otherwise one is made from settings."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Onderdak",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        generate_unique_id_function=_operation_id,
+    )
+    if session_factory is None:
+        engine = make_engine(database_url(settings), pool_size=settings.db_pool_size)
+        session_factory = make_session_factory(engine)
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+
+    app.include_router(health_router)
+    return app
