@@ -1,0 +1,344 @@
+"""Hard rules → the feasible (household, unit) pairs, vectorised; no loop over all pairs.
+
+Households and units are indexed in id order, so everything downstream is deterministic and ties
+are broken by stable ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.geo import geodesic_km_exact, pairs_within
+from matching.instance import NEEDS, Child, Instance, Unit
+from matching.policies import Policy
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Stands in for an open end (no `available_until`, no `max_stay_days`).
+_OPEN_END_DAYS = 10**9
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The instance as arrays, households and units sorted by id."""
+
+    household_ids: list[str]
+    unit_ids: list[str]
+    members: IntArray
+    bedrooms_needed: IntArray
+    needs_mask: IntArray
+    days_in_temporary_housing: IntArray
+    needed_from_day: IntArray
+    needed_until_day: IntArray
+    expected_stay_days: IntArray
+    children_count: IntArray
+    max_occupants: IntArray
+    bedrooms: IntArray
+    features_mask: IntArray
+    available_from_day: IntArray
+    available_until_day: IntArray
+    max_stay_days: IntArray
+    is_transitional: BoolArray
+    # Children in household order; child_household[i] is the household index of child i.
+    child_ids: list[str]
+    child_household: IntArray
+    child_limit_km: FloatArray
+    # Every (child, unit) pair within the child's limit, sorted by child then unit.
+    trip_child: IntArray
+    trip_unit: IntArray
+    trip_km: FloatArray
+    # Fixed pairs as index arrays; households/units in them take no further part.
+    fixed_household: IntArray
+    fixed_unit: IntArray
+    excluded_keys: IntArray
+    # Per household with safety exclusions: the units inside one of its exclusion areas.
+    unsafe_units: dict[int, IntArray]
+
+    @property
+    def n_households(self) -> int:
+        return len(self.household_ids)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_ids)
+
+    def child_slice(self, child: int) -> slice:
+        start, stop = np.searchsorted(self.trip_child, [child, child + 1])
+        return slice(int(start), int(stop))
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Feasible pairs of free households and free units, sorted by household then unit."""
+
+    household: IntArray
+    unit: IntArray
+    school_trip_points: FloatArray
+
+
+def _needs_mask(needs: list[str]) -> int:
+    return sum(1 << NEEDS.index(need) for need in needs)
+
+
+def prepare(*, instance: Instance, policy: Policy) -> Prepared:
+    households = sorted(instance.households, key=lambda h: h.id)
+    units = sorted(instance.units, key=lambda u: u.id)
+    household_index = {h.id: i for i, h in enumerate(households)}
+    unit_index = {u.id: i for i, u in enumerate(units)}
+
+    def ints(values: list[int]) -> IntArray:
+        return np.asarray(values, dtype=np.int64).reshape(-1)
+
+    needed_from_day = ints([h.needed_from.toordinal() for h in households])
+    expected_stay_days = ints([h.expected_stay_days for h in households])
+    children = [(i, c) for i, h in enumerate(households) for c in h.children]
+    child_limit_km = np.asarray(
+        [
+            c.school_trip_limit_km
+            if c.school_trip_limit_km is not None
+            else policy.school_trip_limits.for_level(c.school_level)
+            for _, c in children
+        ],
+        dtype=np.float64,
+    ).reshape(-1)
+    trip_child, trip_unit, trip_km = _school_trips(
+        instance=instance,
+        children=[c for _, c in children],
+        child_limit_km=child_limit_km,
+        unit_index=unit_index,
+        units_in_order=units,
+    )
+    excluded_keys = np.unique(
+        ints(
+            [
+                household_index[p.household_id] * len(units) + unit_index[p.unit_id]
+                for p in instance.excluded_pairs
+            ]
+        )
+    )
+    unsafe_units: dict[int, IntArray] = {}
+    if any(h.safety_exclusions for h in households):
+        unit_lat = np.asarray([u.location.latitude for u in units if u.location])
+        unit_lon = np.asarray([u.location.longitude for u in units if u.location])
+        for i, household in enumerate(households):
+            inside = np.zeros(len(units), dtype=bool)
+            for area in household.safety_exclusions:
+                km = geodesic_km_exact(
+                    lat1=np.full(len(units), area.center.latitude),
+                    lon1=np.full(len(units), area.center.longitude),
+                    lat2=unit_lat,
+                    lon2=unit_lon,
+                )
+                inside |= km < area.min_distance_km
+            if household.safety_exclusions:
+                unsafe_units[i] = np.flatnonzero(inside).astype(np.int64)
+    return Prepared(
+        household_ids=[h.id for h in households],
+        unit_ids=[u.id for u in units],
+        members=ints([h.members for h in households]),
+        bedrooms_needed=ints([h.bedrooms_needed for h in households]),
+        needs_mask=ints([_needs_mask(list(h.needs)) for h in households]),
+        days_in_temporary_housing=ints([h.days_in_temporary_housing for h in households]),
+        needed_from_day=needed_from_day,
+        needed_until_day=needed_from_day + expected_stay_days,
+        expected_stay_days=expected_stay_days,
+        children_count=ints([len(h.children) for h in households]),
+        max_occupants=ints([u.max_occupants for u in units]),
+        bedrooms=ints([u.bedrooms for u in units]),
+        features_mask=ints([_needs_mask(list(u.features)) for u in units]),
+        available_from_day=ints([u.available_from.toordinal() for u in units]),
+        available_until_day=ints(
+            [u.available_until.toordinal() if u.available_until else _OPEN_END_DAYS for u in units]
+        ),
+        max_stay_days=ints(
+            [u.max_stay_days if u.max_stay_days is not None else _OPEN_END_DAYS for u in units]
+        ),
+        is_transitional=np.asarray([u.kind == "transitional" for u in units], dtype=bool),
+        child_ids=[c.id for _, c in children],
+        child_household=ints([i for i, _ in children]),
+        child_limit_km=child_limit_km,
+        trip_child=trip_child,
+        trip_unit=trip_unit,
+        trip_km=trip_km,
+        fixed_household=ints([household_index[p.household_id] for p in instance.fixed_pairs]),
+        fixed_unit=ints([unit_index[p.unit_id] for p in instance.fixed_pairs]),
+        excluded_keys=excluded_keys,
+        unsafe_units=unsafe_units,
+    )
+
+
+def _school_trips(
+    *,
+    instance: Instance,
+    children: list[Child],
+    child_limit_km: FloatArray,
+    unit_index: dict[str, int],
+    units_in_order: list[Unit],
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """(child, unit, km) for every child and unit within the child's limit."""
+    typed_children = children
+    typed_units = units_in_order
+    if instance.school_trip_km is not None:
+        child_list: list[int] = []
+        unit_list: list[int] = []
+        km_list: list[float] = []
+        for i, child in enumerate(typed_children):
+            for unit_id, km in instance.school_trip_km.get(child.id, {}).items():
+                child_list.append(i)
+                unit_list.append(unit_index[unit_id])
+                km_list.append(km)
+        child_arr = np.asarray(child_list, dtype=np.int64)
+        unit_arr = np.asarray(unit_list, dtype=np.int64)
+        km_arr = np.asarray(km_list, dtype=np.float64)
+        keep = km_arr <= child_limit_km[child_arr] if len(child_arr) else np.zeros(0, bool)
+        order = np.lexsort((unit_arr[keep], child_arr[keep]))
+        return child_arr[keep][order], unit_arr[keep][order], km_arr[keep][order]
+    if not typed_children:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    # One ball query per school, with the widest limit among its children; each child then keeps
+    # the part within its own limit.
+    schools = {s.id: s for s in instance.schools}
+    school_ids = sorted({c.school_id for c in typed_children})
+    school_index = {s: i for i, s in enumerate(school_ids)}
+    child_school = np.asarray([school_index[c.school_id] for c in typed_children], dtype=np.int64)
+    school_radius_km = np.zeros(len(school_ids))
+    np.maximum.at(school_radius_km, child_school, child_limit_km)
+    school_pair, unit_pair, km_pair = pairs_within(
+        source_lat=np.asarray([schools[s].location.latitude for s in school_ids]),
+        source_lon=np.asarray([schools[s].location.longitude for s in school_ids]),
+        source_radius_km=school_radius_km,
+        target_lat=np.asarray([u.location.latitude for u in typed_units if u.location]),
+        target_lon=np.asarray([u.location.longitude for u in typed_units if u.location]),
+    )
+    bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1))
+    pieces_unit: list[IntArray] = []
+    pieces_km: list[FloatArray] = []
+    counts = np.zeros(len(typed_children), dtype=np.int64)
+    for i, school in enumerate(child_school.tolist()):
+        lo, hi = bounds[school], bounds[school + 1]
+        within = km_pair[lo:hi] <= child_limit_km[i]
+        pieces_unit.append(unit_pair[lo:hi][within])
+        pieces_km.append(km_pair[lo:hi][within])
+        counts[i] = int(within.sum())
+    child_arr = np.repeat(np.arange(len(typed_children), dtype=np.int64), counts)
+    return child_arr, np.concatenate(pieces_unit), np.concatenate(pieces_km)
+
+
+def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
+    """Households and units not taken by a fixed pair."""
+    household_free = np.ones(prepared.n_households, dtype=bool)
+    household_free[prepared.fixed_household] = False
+    unit_free = np.ones(prepared.n_units, dtype=bool)
+    unit_free[prepared.fixed_unit] = False
+    return np.flatnonzero(household_free), np.flatnonzero(unit_free)
+
+
+def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
+    """Every pair of a free household and a free unit that breaks no hard rule."""
+    free_households, free_units = free_indices(prepared)
+    unit_is_free = np.zeros(prepared.n_units, dtype=bool)
+    unit_is_free[free_units] = True
+    households_out: list[IntArray] = []
+    units_out: list[IntArray] = []
+    points_out: list[FloatArray] = []
+    trip_points_all = (prepared.trip_km / policy.trip_scale_km) ** policy.trip_power
+    child_bounds = np.searchsorted(prepared.trip_child, np.arange(len(prepared.child_ids) + 1))
+    first_child = np.searchsorted(prepared.child_household, np.arange(prepared.n_households + 1))
+    for household in free_households.tolist():
+        children = range(int(first_child[household]), int(first_child[household + 1]))
+        if not children:
+            reachable = free_units
+            points = np.zeros(len(free_units))
+        else:
+            # School reach: the units within every child's limit (intersection over children).
+            reachable = np.zeros(0, dtype=np.int64)
+            points = np.zeros(0)
+            for n, child in enumerate(children):
+                lo, hi = child_bounds[child], child_bounds[child + 1]
+                units = prepared.trip_unit[lo:hi]
+                child_points = trip_points_all[lo:hi]
+                if n == 0:
+                    keep = unit_is_free[units]
+                    reachable, points = units[keep], child_points[keep]
+                else:
+                    reachable, mine, theirs = np.intersect1d(
+                        reachable, units, assume_unique=True, return_indices=True
+                    )
+                    points = points[mine] + child_points[theirs]
+                if len(reachable) == 0:
+                    break
+        households_out.append(np.full(len(reachable), household, dtype=np.int64))
+        units_out.append(reachable)
+        points_out.append(points)
+    if not households_out:
+        empty_int = np.zeros(0, np.int64)
+        return Pairs(household=empty_int, unit=empty_int, school_trip_points=np.zeros(0))
+    household = np.concatenate(households_out)
+    unit = np.concatenate(units_out)
+    points = np.concatenate(points_out)
+    ok = pair_rules_hold(prepared=prepared, household=household, unit=unit)
+    return Pairs(household=household[ok], unit=unit[ok], school_trip_points=points[ok])
+
+
+def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) -> BoolArray:
+    """The hard rules other than school reach, for arrays of pairs at once."""
+    p = prepared
+    ok = (p.members[household] <= p.max_occupants[unit]) & (
+        p.bedrooms_needed[household] <= p.bedrooms[unit]
+    )
+    ok &= (p.needs_mask[household] & ~p.features_mask[unit]) == 0
+    ok &= _available(p, household, unit)
+    if len(p.excluded_keys):
+        ok &= ~np.isin(household * p.n_units + unit, p.excluded_keys)
+    for unsafe_household, unsafe in p.unsafe_units.items():
+        if len(unsafe):
+            ok &= ~((household == unsafe_household) & np.isin(unit, unsafe))
+    return np.asarray(ok, dtype=bool)
+
+
+def _available(p: Prepared, household: IntArray, unit: IntArray) -> BoolArray:
+    # Available on the needed-from date and for at least the expected stay.
+    return np.asarray(
+        (p.available_from_day[unit] <= p.needed_from_day[household])
+        & (p.needed_until_day[household] <= p.available_until_day[unit])
+        & (p.expected_stay_days[household] <= p.max_stay_days[unit]),
+        dtype=bool,
+    )
+
+
+def rule_failures(*, prepared: Prepared, household: int) -> list[tuple[str, int]]:
+    """For one household, in rule order: units passing every earlier rule but failing this one."""
+    p = prepared
+    all_units = np.arange(p.n_units, dtype=np.int64)
+    h = np.full(p.n_units, household, dtype=np.int64)
+    school_ok = np.ones(p.n_units, dtype=bool)
+    first_child, last_child = np.searchsorted(p.child_household, [household, household + 1])
+    for child in range(int(first_child), int(last_child)):
+        reach = np.zeros(p.n_units, dtype=bool)
+        reach[p.trip_unit[p.child_slice(child)]] = True
+        school_ok &= reach
+    unsafe = np.zeros(p.n_units, dtype=bool)
+    unsafe[p.unsafe_units.get(household, np.zeros(0, np.int64))] = True
+    fixed_elsewhere = np.zeros(p.n_units, dtype=bool)
+    fixed_elsewhere[p.fixed_unit[p.fixed_household != household]] = True
+    rules: list[tuple[str, BoolArray]] = [
+        ("occupants", p.members[h] <= p.max_occupants),
+        ("bedrooms", p.bedrooms_needed[h] <= p.bedrooms),
+        ("needs", (p.needs_mask[h] & ~p.features_mask) == 0),
+        ("availability", _available(p, h, all_units)),
+        ("safety_exclusion", ~unsafe),
+        ("school_trip", school_ok),
+        ("declined_before", ~np.isin(household * p.n_units + all_units, p.excluded_keys)),
+        ("unit_fixed_to_other_household", ~fixed_elsewhere),
+    ]
+    still_ok = np.ones(p.n_units, dtype=bool)
+    counts: list[tuple[str, int]] = []
+    for rule, passes in rules:
+        counts.append((rule, int((still_ok & ~passes).sum())))
+        still_ok &= passes
+    return counts

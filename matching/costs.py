@@ -1,0 +1,99 @@
+"""Tier costs: the policy's real-valued scores, scaled to the integers the flow solver needs.
+
+All costs are "lower is better". One integer step is `policy.score_resolution_points` points;
+"optimal" means optimal for these scaled costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.candidates import Pairs, Prepared
+from matching.policies import Policy, TierName
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class TierCosts:
+    """Costs of every tier for the feasible pairs of one run (households/units are global ids)."""
+
+    prepared: Prepared
+    pairs: Pairs
+    policy: Policy
+
+    def waiting_points(self, *, household: IntArray, unit: IntArray) -> FloatArray:
+        p = self.prepared
+        factor = np.where(p.is_transitional[unit], self.policy.transitional_waiting_factor, 1.0)
+        return np.asarray(
+            p.days_in_temporary_housing[household] / self.policy.days_per_waiting_point * factor,
+            dtype=np.float64,
+        )
+
+    def spare_bedrooms(self, *, household: IntArray, unit: IntArray) -> IntArray:
+        p = self.prepared
+        return np.asarray(p.bedrooms[unit] - p.bedrooms_needed[household], dtype=np.int64)
+
+    def scaled(self, points: FloatArray) -> IntArray:
+        return np.rint(points / self.policy.score_resolution_points).astype(np.int64)
+
+    def pair_cost(self, tier: TierName, pair_index: IntArray) -> IntArray:
+        household = self.pairs.household[pair_index]
+        unit = self.pairs.unit[pair_index]
+        return self.cost_of(
+            tier,
+            household=household,
+            unit=unit,
+            school_trip_points=self.pairs.school_trip_points[pair_index],
+        )
+
+    def cost_of(
+        self,
+        tier: TierName,
+        *,
+        household: IntArray,
+        unit: IntArray,
+        school_trip_points: FloatArray,
+    ) -> IntArray:
+        if tier == "placement":
+            return np.zeros(len(household), dtype=np.int64)
+        if tier == "school_and_waiting":
+            return self.scaled(
+                school_trip_points - self.waiting_points(household=household, unit=unit)
+            )
+        if tier == "school_trips":
+            return self.scaled(school_trip_points)
+        if tier == "waiting":
+            return self.scaled(-self.waiting_points(household=household, unit=unit))
+        return self.spare_bedrooms(household=household, unit=unit)
+
+    def bypass_cost(self, tier: TierName, households: IntArray) -> IntArray:
+        """The cost of leaving each household without a place."""
+        if tier != "placement":
+            return np.zeros(len(households), dtype=np.int64)
+        return placement_weights(self.prepared.children_count[households] > 0)
+
+
+def placement_weights(is_family: npt.NDArray[np.bool_]) -> IntArray:
+    """Families with children count first: one family outweighs every other household together.
+
+    The weight is derived from the instance and checked, not hoped for.
+    """
+    others = int((~is_family).sum())
+    family_weight = others + 1
+    # The whole range of the sub-tier below (households without children placed) is 0..others.
+    assert family_weight > others
+    return np.where(is_family, family_weight, 1).astype(np.int64)
+
+
+def resolution_statement(policy: Policy) -> str:
+    return (
+        f"Scores are scaled to integers at {policy.score_resolution_points:g} points per step "
+        "(fit at 1 spare bedroom per step; placement counts households, a family with children "
+        "weighing more than all households without children together). 'optimal' is exact for "
+        "these scaled costs."
+    )

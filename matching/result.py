@@ -1,0 +1,138 @@
+"""The output of a match run: proposals with explanations, unmatched households with reasons."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from matching.policies import TierName
+
+SolverStatus = Literal["optimal", "feasible", "time_limit", "infeasible"]
+HardRule = Literal[
+    "occupants",
+    "bedrooms",
+    "needs",
+    "availability",
+    "safety_exclusion",
+    "school_trip",
+    "declined_before",
+    "unit_fixed_to_other_household",
+]
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChildTrip(_Output):
+    child_id: str
+    # None: out of reach or unknown (only possible on a fixed pair).
+    school_trip_km: float | None
+    school_trip_limit_km: float
+
+
+class PairFigures(_Output):
+    """The value of each tier for one household on one unit."""
+
+    children_placed: int
+    child_trips: list[ChildTrip]
+    school_trip_points: float
+    days_in_temporary_housing: int
+    waiting_points: float
+    # Waiting points minus school-trip points: the default policy's tier-2 score (higher wins).
+    school_and_waiting_score: float
+    spare_bedrooms: int
+
+
+class Alternative(_Output):
+    """The best unit this household did not get, and why."""
+
+    unit_id: str
+    figures: PairFigures
+    taken_by_household_id: str | None
+    # The first tier that would get worse with the household on this unit instead.
+    deciding_tier: TierName | None
+    reason: str
+
+
+class Proposal(_Output):
+    household_id: str
+    unit_id: str
+    # True for an offer already out or accepted: passed through unchanged.
+    fixed: bool
+    figures: PairFigures
+    best_alternative: Alternative | None
+    explanation: str
+
+
+class RuleCount(_Output):
+    rule: HardRule
+    # Units that pass every earlier rule but fail this one.
+    units_failing: int
+
+
+class OutrankedBy(_Output):
+    unit_id: str
+    household_id: str
+    deciding_tier: TierName | None
+    reason: str
+
+
+class Unmatched(_Output):
+    household_id: str
+    reason: Literal["no_feasible_unit", "outranked"]
+    units_considered: int
+    feasible_units: int
+    rule_counts: list[RuleCount]
+    outranked_by: list[OutrankedBy]
+    explanation: str
+
+
+class TierOutcome(_Output):
+    tier: TierName
+    # In scaled integer cost units (see cost_resolution); lower is better.
+    objective: int
+    # A lower bound from the dual prices (LP duality); equal to the objective when optimal.
+    bound: int
+    status: SolverStatus
+
+
+class SolverReport(_Output):
+    name: str
+    status: SolverStatus
+    tiers: list[TierOutcome]
+    feasible_pairs: int
+    # Pairs the flow solver saw in the end; the rest were proven unneeded by their dual prices.
+    candidate_pairs: int
+    pricing_rounds: int
+
+
+class Timings(_Output):
+    candidates_s: float
+    solve_s: float
+    explanations_s: float
+    total_s: float
+
+
+class Summary(_Output):
+    households: int
+    units: int
+    households_placed: int
+    families_with_children_placed: int
+    children_placed: int
+    mean_school_trip_km: float | None
+    max_school_trip_km: float | None
+    mean_days_in_temporary_housing_placed: float | None
+
+
+class MatchingResult(_Output):
+    policy_name: str
+    policy_version: int
+    proposals: list[Proposal]
+    unmatched: list[Unmatched]
+    summary: Summary
+    solver: SolverReport
+    cost_resolution: str
+    # Wall-clock figures: the only part of the result that differs between identical runs.
+    timings: Timings
