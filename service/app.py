@@ -13,6 +13,10 @@ from service.core.errors import install_error_handlers
 from service.core.limits import BodySizeLimitMiddleware
 from service.core.request_context import RequestContextMiddleware
 from service.health.router import router as health_router
+from service.households.router import router as households_router
+from service.reference.router import router as reference_router
+from service.schools.router import router as schools_router
+from service.units.router import router as units_router
 
 API_DESCRIPTION = """\
 Onderdak matches households facing eviction or already in temporary housing to emergency and
@@ -52,4 +56,8 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(health_router)
+    app.include_router(reference_router)
+    app.include_router(schools_router)
+    app.include_router(households_router)
+    app.include_router(units_router)
     return app

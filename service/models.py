@@ -2,5 +2,24 @@
 
 from service.audit.models import AuditEvent
 from service.core.db import Base
+from service.core.idempotency_models import IdempotencyRecord
+from service.households.models import Child, Eviction, Household, SafetyExclusion, Stay
+from service.reference.models import Corporation, Municipality, corporation_municipalities
+from service.schools.models import School
+from service.units.models import Unit
 
-__all__ = ["AuditEvent", "Base"]
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Child",
+    "Corporation",
+    "Eviction",
+    "Household",
+    "IdempotencyRecord",
+    "Municipality",
+    "SafetyExclusion",
+    "School",
+    "Stay",
+    "Unit",
+    "corporation_municipalities",
+]

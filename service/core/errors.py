@@ -55,10 +55,18 @@ class DomainError(Exception):
     status: int = 400
     slug: str = "bad-request"
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors) if errors else None
+        # RFC 9457 extension members, e.g. the per-row report of a rejected bulk upload.
+        self.extensions = extensions or {}
 
 
 class NotFound(DomainError):
@@ -113,6 +121,7 @@ def problem_response(
     slug: str | None = None,
     errors: Sequence[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """Render one problem document; the only place that builds error bodies."""
     problem = Problem(
@@ -123,6 +132,7 @@ def problem_response(
         instance=request.url.path,
         request_id=current_request_id(),
         errors=list(errors) if errors else None,
+        **(extensions or {}),
     )
     return JSONResponse(
         problem.model_dump(exclude_none=True),
@@ -146,7 +156,12 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(
-        status=exc.status, detail=exc.detail, request=request, slug=exc.slug, errors=exc.errors
+        status=exc.status,
+        detail=exc.detail,
+        request=request,
+        slug=exc.slug,
+        errors=exc.errors,
+        extensions=exc.extensions,
     )
 
 
