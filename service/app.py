@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine, make_session_factory
 from service.core.embedded_db import database_url
-from service.core.errors import install_error_handlers
+from service.core.errors import PROBLEM_JSON, install_error_handlers
 from service.core.limits import BodySizeLimitMiddleware
 from service.core.request_context import RequestContextMiddleware
 from service.health.router import router as health_router
@@ -60,4 +62,37 @@ def create_app(
     app.include_router(schools_router)
     app.include_router(households_router)
     app.include_router(units_router)
+    _document_common_problems(app)
     return app
+
+
+def _document_common_problems(app: FastAPI) -> None:
+    """Make the spec say what the error handlers do: every error is problem+json.
+
+    FastAPI documents its validation errors as `application/json` with its own schema; ours are
+    `Problem` documents. Every operation that takes a body can also fail with 400 (a body that
+    cannot be parsed at all) and 413 (over the size limit); routes declare their domain errors.
+    """
+    build_spec = app.openapi
+    problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build_spec()
+        for path_item in spec["paths"].values():
+            for operation in path_item.values():
+                responses = operation["responses"]
+                if "requestBody" in operation:
+                    responses.setdefault("400", {"description": "Bad Request"})
+                    responses.setdefault("413", {"description": "Content Too Large"})
+                for status, response in responses.items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = problem_content
+        schemas = spec.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

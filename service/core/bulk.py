@@ -81,6 +81,8 @@ async def read_rows(request: Request) -> list[dict[str, Any]]:
             data = json.loads(raw or b"null")
         except json.JSONDecodeError as exc:
             raise Invalid(f"The body is not valid JSON: {exc.msg} (position {exc.pos}).") from exc
+        except UnicodeDecodeError as exc:
+            raise Invalid("The body is not UTF-8 encoded JSON.") from exc
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise Invalid("The body must be a JSON array of objects.")
         return data
