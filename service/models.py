@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic sees the whole schema."""
 
 from service.audit.models import AuditEvent
+from service.auth.models import ApiKey
 from service.core.db import Base
 from service.core.idempotency_models import IdempotencyRecord
 from service.households.models import Child, Eviction, Household, SafetyExclusion, Stay
@@ -9,6 +10,7 @@ from service.schools.models import School
 from service.units.models import Unit
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "Base",
     "Child",
