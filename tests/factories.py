@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
+from service.reference import repository as reference_repository
 from service.reference import service as reference
 from service.reference.models import Corporation, Municipality
 from service.reference.schemas import CorporationCreate, MunicipalityCreate
 from service.schools import service as schools
 from service.schools.models import School
 from service.schools.schemas import SchoolCreate
+from service.units import service as units
+from service.units.models import Unit, UnitStatus
+from service.units.schemas import UnitCreate
 
 AMSTERDAM = "GM0363"
 AMSTERDAM_CENTRE = (4.8952, 52.3702)
@@ -70,3 +76,64 @@ def make_school(
             }
         ),
     )
+
+
+def make_unit(
+    session: Session,
+    *,
+    corporation: str = "ymere",
+    reference: str = "U-1",
+    kind: str = "emergency",
+    municipality: str = AMSTERDAM,
+    lon: float = AMSTERDAM_CENTRE[0],
+    lat: float = AMSTERDAM_CENTRE[1],
+    postcode: str = "1012 AB",
+    bedrooms: int = 2,
+    max_occupants: int = 4,
+    wheelchair_accessible: bool = False,
+    ground_floor: bool = False,
+    pets_allowed: bool = False,
+    available_from: date = date(2026, 1, 1),
+    available_until: date | None = None,
+    max_stay_days: int | None = None,
+    rent_cents: int = 65_000,
+    status: str = "available",
+) -> Unit:
+    """A unit of `corporation` (created, serving `municipality`, when it does not exist yet);
+    a `status` other than available is reached through the status functions."""
+    if reference_repository.get_corporation_by_code(session, corporation) is None:
+        make_corporation(session, code=corporation, name=corporation, municipalities=[municipality])
+    unit = units.create_unit(
+        session,
+        data=UnitCreate.model_validate(
+            {
+                "corporation": corporation,
+                "reference": reference,
+                "kind": kind,
+                "address": {
+                    "street": "Damrak",
+                    "house_number": "1",
+                    "postcode": postcode,
+                    "city": "Amsterdam",
+                },
+                "municipality": municipality,
+                "location": {"type": "Point", "coordinates": [lon, lat]},
+                "bedrooms": bedrooms,
+                "max_occupants": max_occupants,
+                "wheelchair_accessible": wheelchair_accessible,
+                "ground_floor": ground_floor,
+                "pets_allowed": pets_allowed,
+                "available_from": available_from,
+                "available_until": available_until,
+                "max_stay_days": max_stay_days,
+                "rent_cents": rent_cents,
+            }
+        ),
+    )
+    if status in (UnitStatus.RESERVED, UnitStatus.OCCUPIED):
+        unit = units.reserve_unit(session, unit_id=unit.id)
+    if status == UnitStatus.OCCUPIED:
+        unit = units.occupy_unit(session, unit_id=unit.id)
+    if status == UnitStatus.WITHDRAWN:
+        unit = units.withdraw_unit(session, unit=unit)
+    return unit

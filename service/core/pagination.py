@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Date, DateTime, Select, literal, tuple_
+from sqlalchemy import Date, DateTime, Integer, Select, String, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from service.core.errors import Invalid
@@ -37,22 +37,49 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-def _encode(value: Any, row_id: uuid.UUID) -> str:
-    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, str(row_id)])
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _encode(value: Any, row_id: uuid.UUID, order: str | None = None) -> str:
+    encoded = value.isoformat() if hasattr(value, "isoformat") else value
+    parts = [encoded, str(row_id)] if order is None else [encoded, str(row_id), order]
+    raw = json.dumps(parts)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, column: InstrumentedAttribute[Any]) -> tuple[Any, uuid.UUID]:
+def _typed(value: Any, column: InstrumentedAttribute[Any]) -> Any:
+    """The cursor's sort value as the column's type; ValueError when it cannot be one."""
+    if isinstance(column.type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    # A tampered cursor must not reach the database as a value of the wrong type (a 500).
+    if isinstance(column.type, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("not an integer")
+        if not INT32_MIN <= value <= INT32_MAX:
+            raise ValueError("integer out of range")
+        return value
+    if isinstance(column.type, String) and (not isinstance(value, str) or "\x00" in value):
+        raise ValueError("not a string")
+    return value
+
+
+def _decode(
+    cursor: str, column: InstrumentedAttribute[Any], order: str | None = None
+) -> tuple[Any, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        if isinstance(column.type, DateTime):
-            value = datetime.fromisoformat(value)
-        elif isinstance(column.type, Date):
-            value = date.fromisoformat(value)
-        return value, uuid.UUID(row_id)
+        value, row_id, *rest = json.loads(base64.urlsafe_b64decode(padded))
+        if not isinstance(row_id, str):
+            raise ValueError("not an id")
+        identifier = uuid.UUID(row_id)
+        typed = _typed(value, column)
     except (ValueError, TypeError) as exc:
         raise Invalid("The cursor is not valid; start again without one.") from exc
+    if rest != ([] if order is None else [order]):
+        raise Invalid("The cursor belongs to another sort order; start again without one.")
+    return typed, identifier
 
 
 def keyset_page(
@@ -63,23 +90,28 @@ def keyset_page(
     descending: bool,
     cursor: str | None,
     limit: int,
+    order: str | None = None,
 ) -> Select[Any]:
-    """Order, start after the cursor and fetch one row more than the page (to know if more)."""
+    """Order, start after the cursor and fetch one row more than the page (to know if more).
+
+    `order` names the sort order when a list offers several; a cursor then only continues the
+    order it was made for.
+    """
     if cursor is not None:
-        value, row_id = _decode(cursor, sort_column)
+        value, row_id = _decode(cursor, sort_column, order)
         after = tuple_(sort_column, id_column)
         bound = tuple_(literal(value, sort_column.type), literal(row_id, id_column.type))
         statement = statement.where(after < bound if descending else after > bound)
-    order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
-    return statement.order_by(*order).limit(limit + 1)
+    ordering = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
+    return statement.order_by(*ordering).limit(limit + 1)
 
 
 def next_cursor(
-    rows: Sequence[Any], *, sort_attribute: str, limit: int
+    rows: Sequence[Any], *, sort_attribute: str, limit: int, order: str | None = None
 ) -> tuple[Sequence[Any], str | None]:
     """Trim the extra row and make the cursor for the next page (None on the last page)."""
     if len(rows) <= limit:
         return rows, None
     page = rows[:limit]
     last = page[-1]
-    return page, _encode(getattr(last, sort_attribute), last.id)
+    return page, _encode(getattr(last, sort_attribute), last.id, order)

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.core.columns import Location, enum_check, version_column
 from service.core.db import Base, TimestampMixin, new_id
+from service.reference.models import Corporation
 
 
 class UnitKind(enum.StrEnum):
@@ -67,5 +68,8 @@ class Unit(TimestampMixin, Base):
     rent_cents: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int] = version_column()
+
+    # Every read shows the corporation's code, so it always comes along (one join, many-to-one).
+    corporation: Mapped[Corporation] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
