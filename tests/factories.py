@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.households import service as households
+from service.households.models import Household
+from service.households.schemas import HouseholdCreate
 from service.reference import repository as reference_repository
 from service.reference import service as reference
 from service.reference.models import Corporation, Municipality
@@ -137,3 +141,32 @@ def make_unit(
     if status == UnitStatus.WITHDRAWN:
         unit = units.withdraw_unit(session, unit=unit)
     return unit
+
+
+def make_household(
+    session: Session,
+    *,
+    case_reference: str = "2026-0001",
+    municipality: str = AMSTERDAM,
+    adults: int = 2,
+    children: list[dict[str, Any]] | None = None,
+    homeless_since: date | None = None,
+    needed_from: date = date(2026, 1, 1),
+    **fields: Any,
+) -> Household:
+    """A household registered through the service (`at_risk` unless `homeless_since`)."""
+    make_municipality(session, code=municipality, name=f"Gemeente {municipality}")
+    return households.register_household(
+        session,
+        data=HouseholdCreate.model_validate(
+            {
+                "case_reference": case_reference,
+                "municipality": municipality,
+                "adults": adults,
+                "children": children or [],
+                "homeless_since": homeless_since,
+                "needed_from": needed_from,
+                **fields,
+            }
+        ),
+    )
