@@ -5,7 +5,10 @@ from service.auth.models import ApiKey
 from service.core.db import Base
 from service.core.idempotency_models import IdempotencyRecord
 from service.households.models import Child, Eviction, Household, SafetyExclusion, Stay
+from service.offers.models import Offer, Placement
+from service.policies.models import PolicyVersion
 from service.reference.models import Corporation, Municipality, corporation_municipalities
+from service.runs.models import MatchRun
 from service.schools.models import School
 from service.units.models import Unit
 
@@ -18,7 +21,11 @@ __all__ = [
     "Eviction",
     "Household",
     "IdempotencyRecord",
+    "MatchRun",
     "Municipality",
+    "Offer",
+    "Placement",
+    "PolicyVersion",
     "SafetyExclusion",
     "School",
     "Stay",

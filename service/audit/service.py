@@ -1,0 +1,35 @@
+"""Appending to the audit trail: every state change goes through `record_event`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy.orm import Session
+
+from service.audit.models import AuditEvent
+from service.core.request_context import current_request_id
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEvent:
+    """Append one event (flushed with the change it describes, so both land or neither)."""
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=jsonable_encoder(before) if before is not None else None,
+        after=jsonable_encoder(after) if after is not None else None,
+        request_id=current_request_id(),
+    )
+    session.add(event)
+    return event

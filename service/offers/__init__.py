@@ -1,0 +1,1 @@
+"""Offers and placements: the unit held, accepted, declined, expired, ended."""

@@ -1,0 +1,1 @@
+"""Matching policies: named, versioned, immutable once written."""

@@ -1,0 +1,1 @@
+"""Match runs: a preview built from the database, then a commit into offers."""
