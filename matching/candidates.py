@@ -79,6 +79,8 @@ class Pairs:
     household: IntArray
     unit: IntArray
     school_trip_points: FloatArray
+    # Sum of the children's school trips; the greedy baseline ranks units by it.
+    school_trip_km_total: FloatArray
 
 
 def _needs_mask(needs: list[str]) -> int:
@@ -246,6 +248,7 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
     households_out: list[IntArray] = []
     units_out: list[IntArray] = []
     points_out: list[FloatArray] = []
+    km_out: list[FloatArray] = []
     trip_points_all = (prepared.trip_km / policy.trip_scale_km) ** policy.trip_power
     child_bounds = np.searchsorted(prepared.trip_child, np.arange(len(prepared.child_ids) + 1))
     first_child = np.searchsorted(prepared.child_household, np.arange(prepared.n_households + 1))
@@ -254,35 +257,49 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
         if not children:
             reachable = free_units
             points = np.zeros(len(free_units))
+            km = np.zeros(len(free_units))
         else:
             # School reach: the units within every child's limit (intersection over children).
             reachable = np.zeros(0, dtype=np.int64)
             points = np.zeros(0)
+            km = np.zeros(0)
             for n, child in enumerate(children):
                 lo, hi = child_bounds[child], child_bounds[child + 1]
                 units = prepared.trip_unit[lo:hi]
                 child_points = trip_points_all[lo:hi]
+                child_km = prepared.trip_km[lo:hi]
                 if n == 0:
                     keep = unit_is_free[units]
-                    reachable, points = units[keep], child_points[keep]
+                    reachable, points, km = units[keep], child_points[keep], child_km[keep]
                 else:
                     reachable, mine, theirs = np.intersect1d(
                         reachable, units, assume_unique=True, return_indices=True
                     )
                     points = points[mine] + child_points[theirs]
+                    km = km[mine] + child_km[theirs]
                 if len(reachable) == 0:
                     break
         households_out.append(np.full(len(reachable), household, dtype=np.int64))
         units_out.append(reachable)
         points_out.append(points)
+        km_out.append(km)
     if not households_out:
         empty_int = np.zeros(0, np.int64)
-        return Pairs(household=empty_int, unit=empty_int, school_trip_points=np.zeros(0))
+        return Pairs(
+            household=empty_int,
+            unit=empty_int,
+            school_trip_points=np.zeros(0),
+            school_trip_km_total=np.zeros(0),
+        )
     household = np.concatenate(households_out)
     unit = np.concatenate(units_out)
-    points = np.concatenate(points_out)
     ok = pair_rules_hold(prepared=prepared, household=household, unit=unit)
-    return Pairs(household=household[ok], unit=unit[ok], school_trip_points=points[ok])
+    return Pairs(
+        household=household[ok],
+        unit=unit[ok],
+        school_trip_points=np.concatenate(points_out)[ok],
+        school_trip_km_total=np.concatenate(km_out)[ok],
+    )
 
 
 def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) -> BoolArray:

@@ -67,7 +67,7 @@ def solve(
         initial_candidates=_initial_candidates(
             pairs=pairs, costs=costs, policy=policy, per_household=candidates_per_household
         ),
-        added_per_household=candidates_per_household,
+        added_per_household=4 * candidates_per_household,
     )
     solve_done = time.perf_counter()
 
@@ -105,7 +105,13 @@ def solve(
             name=SOLVER_NAME,
             status="optimal",
             tiers=[
-                TierOutcome(tier=t.name, objective=t.objective, bound=t.bound, status="optimal")
+                TierOutcome(
+                    tier=t.name,
+                    objective=t.objective,
+                    bound=t.bound,
+                    status="optimal",
+                    solved_with=t.solved_with,
+                )
                 for t in solution.tiers
             ],
             feasible_pairs=len(pairs.household),
@@ -136,12 +142,37 @@ def _initial_candidates(
     key = costs.pair_cost(secondary[0], all_pairs).astype(np.float64)
     key += costs.pair_cost("fit", all_pairs) / 1000.0
     bounds = np.flatnonzero(np.r_[True, pairs.household[1:] != pairs.household[:-1], True])
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+    starts, stops = bounds[:-1], bounds[1:]
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
         if stop - start <= per_household:
             chosen[start:stop] = True
         else:
             best = np.argpartition(key[start:stop], per_household)[:per_household]
             chosen[start + best] = True
+    # Plus each unit's few best households: competition for a unit shows from its side.
+    if pairs.unit.max(initial=0) < 2**16:
+        by_unit = np.argsort(pairs.unit.astype(np.uint16), kind="stable")
+    else:
+        by_unit = np.argsort(pairs.unit, kind="stable")
+    unit_sorted = pairs.unit[by_unit]
+    unit_bounds = np.flatnonzero(np.r_[True, unit_sorted[1:] != unit_sorted[:-1], True])
+    key_by_unit = key[by_unit]
+    for start, stop in zip(unit_bounds[:-1].tolist(), unit_bounds[1:].tolist(), strict=True):
+        if stop - start <= per_household:
+            chosen[by_unit[start:stop]] = True
+        else:
+            best = np.argpartition(key_by_unit[start:stop], per_household)[:per_household]
+            chosen[by_unit[start + best]] = True
+    # Plus a greedy placement (the most constrained household first takes its best free unit),
+    # so the first flow already places nearly everyone and pricing only has to improve it.
+    taken = np.zeros(int(pairs.unit.max()) + 1, dtype=bool)
+    for group in np.argsort(stops - starts, kind="stable").tolist():
+        start, stop = int(starts[group]), int(stops[group])
+        free = ~taken[pairs.unit[start:stop]]
+        if free.any():
+            best_free = start + int(np.argmin(np.where(free, key[start:stop], np.inf)))
+            chosen[best_free] = True
+            taken[pairs.unit[best_free]] = True
     return chosen
 
 

@@ -96,6 +96,9 @@ class TierOutcome(_Output):
     # A lower bound from the dual prices (LP duality); equal to the objective when optimal.
     bound: int
     status: SolverStatus
+    # Tiers solved in one flow, their costs combined with integer weights that the engine derives
+    # from the instance's bounds and checks to exceed the whole range of the tiers below.
+    solved_with: list[TierName]
 
 
 class SolverReport(_Output):

@@ -1,0 +1,469 @@
+"""Benchmark: seeded synthetic instances, the engine against baselines on the same pairs.
+
+Each size runs in its own process so its peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import min_cost_flow
+from scipy.optimize import linear_sum_assignment, linprog
+from scipy.sparse import csr_matrix, vstack
+from scipy.spatial import cKDTree
+
+from matching.candidates import Pairs, Prepared, feasible_pairs, prepare
+from matching.costs import TierCosts, placement_weights
+from matching.engine import solve
+from matching.geo import ecef_km
+from matching.instance import Child, Coordinates, Household, Instance, School, Unit
+from matching.policies import DEFAULT_POLICY, Policy
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+# (name, latitude, longitude, population in thousands): the larger Dutch municipalities.
+NETHERLANDS: list[tuple[str, float, float, int]] = [
+    ("Amsterdam", 52.370, 4.895, 930), ("Rotterdam", 51.922, 4.479, 660),
+    ("Den Haag", 52.078, 4.288, 560), ("Utrecht", 52.091, 5.122, 370),
+    ("Eindhoven", 51.441, 5.469, 240), ("Groningen", 53.219, 6.567, 240),
+    ("Tilburg", 51.556, 5.091, 225), ("Almere", 52.350, 5.264, 220),
+    ("Breda", 51.589, 4.776, 185), ("Nijmegen", 51.842, 5.853, 180),
+    ("Apeldoorn", 52.211, 5.970, 165), ("Arnhem", 51.985, 5.899, 165),
+    ("Haarlem", 52.387, 4.646, 165), ("Haarlemmermeer", 52.300, 4.690, 160),
+    ("Enschede", 52.221, 6.894, 160), ("Amersfoort", 52.156, 5.387, 160),
+    ("Zaanstad", 52.457, 4.751, 160), ("'s-Hertogenbosch", 51.697, 5.304, 160),
+    ("Zwolle", 52.516, 6.083, 130), ("Leiden", 52.160, 4.497, 125),
+    ("Maastricht", 50.851, 5.691, 122), ("Dordrecht", 51.813, 4.690, 120),
+    ("Ede", 52.040, 5.665, 120), ("Zoetermeer", 52.057, 4.493, 125),
+    ("Alphen aan den Rijn", 52.129, 4.656, 115), ("Alkmaar", 52.632, 4.748, 110),
+    ("Leeuwarden", 53.201, 5.799, 125), ("Emmen", 52.779, 6.906, 107),
+    ("Westland", 52.000, 4.220, 112), ("Delft", 52.012, 4.357, 105),
+    ("Venlo", 51.370, 6.172, 102), ("Deventer", 52.255, 6.163, 101),
+    ("Helmond", 51.480, 5.660, 93), ("Heerlen", 50.888, 5.980, 87),
+    ("Hilversum", 52.223, 5.176, 92), ("Amstelveen", 52.303, 4.863, 92),
+    ("Oss", 51.765, 5.518, 93), ("Purmerend", 52.505, 4.959, 93),
+    ("Roosendaal", 51.531, 4.465, 78), ("Schiedam", 51.919, 4.400, 80),
+    ("Lelystad", 52.518, 5.471, 80), ("Assen", 52.993, 6.562, 69),
+    ("Middelburg", 51.499, 3.614, 49), ("Den Helder", 52.959, 4.760, 56),
+    ("Hoorn", 52.643, 5.060, 74), ("Sittard-Geleen", 51.000, 5.870, 92),
+    ("Heerenveen", 52.960, 5.920, 51), ("Smallingerland", 53.110, 6.100, 56),
+    ("Terneuzen", 51.330, 3.830, 55), ("Doetinchem", 51.965, 6.290, 58),
+    ("Hengelo", 52.265, 6.793, 81), ("Almelo", 52.357, 6.662, 73),
+    ("Gouda", 52.017, 4.708, 74), ("Veenendaal", 52.028, 5.558, 67),
+    ("Zeist", 52.090, 5.230, 66), ("Nieuwegein", 52.030, 5.090, 63),
+    ("Kampen", 52.555, 5.910, 54), ("Hoogeveen", 52.720, 6.480, 55),
+    ("Tiel", 51.886, 5.430, 42), ("Bergen op Zoom", 51.495, 4.290, 68),
+    ("Weert", 51.250, 5.710, 50), ("Roermond", 51.190, 5.990, 58),
+    ("Goes", 51.500, 3.890, 38), ("Winterswijk", 51.970, 6.720, 29),
+    ("Sneek", 53.030, 5.660, 34), ("Stadskanaal", 52.990, 6.950, 31),
+]  # fmt: skip
+AMSTERDAM_REGION = {
+    "Amsterdam", "Haarlem", "Haarlemmermeer", "Zaanstad", "Amstelveen", "Almere",
+    "Purmerend", "Hilversum",
+}  # fmt: skip
+TODAY = date(2026, 3, 1)
+NATIONAL_FROM = 5000
+
+
+def _places(
+    rng: np.random.Generator, n: int, *, national: bool
+) -> tuple[FloatArray, FloatArray]:
+    """n points spread like the population: around towns, weighted by their size."""
+    towns = [t for t in NETHERLANDS if national or t[0] in AMSTERDAM_REGION]
+    weight = np.asarray([t[3] for t in towns], dtype=np.float64)
+    town = rng.choice(len(towns), size=n, p=weight / weight.sum())
+    spread_km = np.asarray([2.0 + math.sqrt(t[3]) / 5.0 for t in towns])[town]
+    # A tenth lives in the countryside around a town.
+    spread_km = np.where(rng.random(n) < 0.1, 12.0, spread_km)
+    lat0 = np.asarray([t[1] for t in towns])[town]
+    lon0 = np.asarray([t[2] for t in towns])[town]
+    lat = lat0 + rng.normal(0, 1, n) * spread_km / 111.0
+    lon = lon0 + rng.normal(0, 1, n) * spread_km / (111.0 * np.cos(np.radians(lat0)))
+    return lat, lon
+
+
+def generate_instance(*, households: int, units: int, seed: int) -> Instance:
+    """A realistic synthetic instance: families live near their children's schools."""
+    rng = np.random.default_rng(seed)
+    national = households >= NATIONAL_FROM
+    n_schools = max(30, households // 4)
+    school_lat, school_lon = _places(rng, n_schools, national=national)
+    school_level = rng.choice(["primary", "secondary", "special"], size=n_schools, p=[0.6, 0.3, 0.1])
+    schools = [
+        School(id=f"S{i:05d}", location=Coordinates(latitude=float(la), longitude=float(lo)))
+        for i, (la, lo) in enumerate(zip(school_lat, school_lon, strict=True))
+    ]
+    school_xyz = ecef_km(latitude_deg=school_lat, longitude_deg=school_lon)
+    trees = {
+        level: (np.flatnonzero(school_level == level), cKDTree(school_xyz[school_level == level]))
+        for level in ("primary", "secondary", "special")
+    }
+    home_lat, home_lon = _places(rng, households, national=national)
+    home_xyz = ecef_km(latitude_deg=home_lat, longitude_deg=home_lon)
+    children_count = rng.choice([0, 1, 2, 3, 4], size=households, p=[0.15, 0.35, 0.3, 0.15, 0.05])
+    household_list: list[Household] = []
+    for i in range(households):
+        children = []
+        for k in range(int(children_count[i])):
+            level = str(rng.choice(["primary", "secondary", "special"], p=[0.6, 0.32, 0.08]))
+            index, tree = trees[level]
+            _, nearest = tree.query(home_xyz[i], k=min(3, len(index)))
+            school = int(index[int(np.atleast_1d(nearest)[rng.integers(0, np.size(nearest))])])
+            children.append(
+                Child(
+                    id=f"H{i:05d}-{k}",
+                    school_id=schools[school].id,
+                    school_level=level,
+                    school_trip_limit_km=None if rng.random() < 0.97 else 10.0,
+                )
+            )
+        needs = [
+            need
+            for need, share in (("wheelchair", 0.04), ("ground_floor", 0.04), ("pets", 0.06),
+                                ("medical", 0.03))  # fmt: skip
+            if rng.random() < share
+        ]
+        household_list.append(
+            Household(
+                id=f"H{i:05d}",
+                adults=int(rng.choice([1, 2], p=[0.55, 0.45])),
+                children=children,
+                bedrooms_needed=max(1, math.ceil(len(children) / 2)),
+                needs=needs,
+                days_in_temporary_housing=int(min(1500, rng.exponential(150))),
+                needed_from=TODAY + timedelta(days=int(rng.integers(0, 30))),
+                expected_stay_days=int(rng.integers(30, 365)),
+            )
+        )
+    unit_lat, unit_lon = _places(rng, units, national=national)
+    unit_list: list[Unit] = []
+    for j in range(units):
+        bedrooms = int(rng.choice([1, 2, 3, 4, 5], p=[0.2, 0.3, 0.3, 0.15, 0.05]))
+        kind = str(rng.choice(["emergency", "transitional", "other"], p=[0.4, 0.45, 0.15]))
+        unit_list.append(
+            Unit(
+                id=f"U{j:05d}",
+                kind=kind,
+                bedrooms=bedrooms,
+                max_occupants=2 * bedrooms + 1,
+                features=[
+                    need
+                    for need, share in (("wheelchair", 0.15), ("ground_floor", 0.3),
+                                        ("pets", 0.4), ("medical", 0.1))  # fmt: skip
+                    if rng.random() < share
+                ],
+                available_from=TODAY - timedelta(days=int(rng.integers(-10, 90))),
+                available_until=(
+                    None if rng.random() < 0.6 else TODAY + timedelta(days=int(rng.integers(60, 900)))
+                ),
+                max_stay_days=180 if kind == "emergency" and rng.random() < 0.5 else None,
+                location=Coordinates(latitude=float(unit_lat[j]), longitude=float(unit_lon[j])),
+            )
+        )
+    return Instance(households=household_list, units=unit_list, schools=schools)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    method: str
+    seconds: float
+    households_placed: int
+    families_placed: int
+    children_placed: int
+    mean_school_trip_km: float | None
+    max_school_trip_km: float | None
+    mean_days_placed: float | None
+    note: str = ""
+
+
+def _outcome(
+    *, method: str, seconds: float, prepared: Prepared, unit_of_household: IntArray, note: str = ""
+) -> Outcome:
+    placed = np.flatnonzero(unit_of_household >= 0)
+    trips: list[float] = []
+    for child in np.flatnonzero(unit_of_household[prepared.child_household] >= 0).tolist():
+        unit = int(unit_of_household[prepared.child_household[child]])
+        child_slice = prepared.child_slice(child)
+        at = int(np.searchsorted(prepared.trip_unit[child_slice], unit))
+        trips.append(float(prepared.trip_km[child_slice][at]))
+    families = prepared.children_count[placed] > 0
+    return Outcome(
+        method=method,
+        seconds=round(seconds, 3),
+        households_placed=len(placed),
+        families_placed=int(families.sum()),
+        children_placed=int(prepared.children_count[placed].sum()),
+        mean_school_trip_km=round(float(np.mean(trips)), 2) if trips else None,
+        max_school_trip_km=round(float(np.max(trips)), 2) if trips else None,
+        mean_days_placed=(
+            round(float(prepared.days_in_temporary_housing[placed].mean()), 1)
+            if len(placed)
+            else None
+        ),
+        note=note,
+    )
+
+
+def _single_score(costs: TierCosts, pairs: Pairs) -> tuple[IntArray, int]:
+    """The baselines' one objective: place as many as possible, then the default tier-2 score."""
+    score = costs.pair_cost("school_and_waiting", np.arange(len(pairs.household)))
+    placement_bonus = 2 * int(np.abs(score).max(initial=0)) + 1
+    return score, placement_bonus
+
+
+def bare_flow(*, prepared: Prepared, pairs: Pairs, costs: TierCosts) -> tuple[IntArray, float]:
+    """One OR-Tools min-cost flow over all pairs: the floor today."""
+    started = time.perf_counter()
+    score, bonus = _single_score(costs, pairs)
+    n_h, n_u = prepared.n_households, prepared.n_units
+    sink = n_h + n_u
+    solver = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([pairs.household, np.arange(n_h), n_h + np.arange(n_u)])
+    heads = np.concatenate([n_h + pairs.unit, np.full(n_h, sink), np.full(n_u, sink)])
+    arc_costs = np.concatenate([score, np.full(n_h, bonus), np.zeros(n_u, np.int64)])
+    solver.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(len(tails), np.int64), arc_costs)
+    supply = np.zeros(sink + 1, np.int64)
+    supply[:n_h] = 1
+    supply[sink] = -n_h
+    solver.set_nodes_supplies(np.arange(sink + 1), supply)
+    if solver.solve() != solver.OPTIMAL:
+        raise RuntimeError("bare flow not optimal")
+    flows = solver.flows(np.arange(len(pairs.household)))
+    unit_of_household = np.full(n_h, -1, np.int64)
+    used = flows > 0
+    unit_of_household[pairs.household[used]] = pairs.unit[used]
+    return unit_of_household, time.perf_counter() - started
+
+
+def scipy_assignment(
+    *, prepared: Prepared, pairs: Pairs, costs: TierCosts
+) -> tuple[IntArray, float]:
+    """SciPy's dense linear_sum_assignment on the same scores (infeasible pairs cost 0)."""
+    started = time.perf_counter()
+    score, bonus = _single_score(costs, pairs)
+    matrix = np.zeros((prepared.n_households, prepared.n_units), dtype=np.float64)
+    matrix[pairs.household, pairs.unit] = score - bonus
+    rows, cols = linear_sum_assignment(matrix)
+    unit_of_household = np.full(prepared.n_households, -1, np.int64)
+    real = matrix[rows, cols] < 0
+    unit_of_household[rows[real]] = cols[real]
+    return unit_of_household, time.perf_counter() - started
+
+
+def greedy(*, prepared: Prepared, pairs: Pairs) -> tuple[IntArray, float]:
+    """How desks work by hand: the longest-waiting household takes the unit nearest its schools."""
+    started = time.perf_counter()
+    bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
+    taken = np.zeros(prepared.n_units, dtype=bool)
+    unit_of_household = np.full(prepared.n_households, -1, np.int64)
+    order = np.lexsort((np.arange(prepared.n_households), -prepared.days_in_temporary_housing))
+    for household in order.tolist():
+        lo, hi = int(bounds[household]), int(bounds[household + 1])
+        units = pairs.unit[lo:hi]
+        free = ~taken[units]
+        if not free.any():
+            continue
+        km = np.where(free, pairs.school_trip_km_total[lo:hi], np.inf)
+        unit = int(units[int(np.argmin(km))])
+        taken[unit] = True
+        unit_of_household[household] = unit
+    return unit_of_household, time.perf_counter() - started
+
+
+def independent_lp_check(
+    *, prepared: Prepared, pairs: Pairs, costs: TierCosts, policy: Policy, engine_tiers: list[int]
+) -> tuple[bool, float, str]:
+    """Tier by tier with HiGHS over all pairs: an independent LP bound for every tier.
+
+    The engine's assignment is integral and feasible, so if each LP optimum (with the earlier
+    tiers held at their optimum) equals the engine's objective, the engine is optimal.
+    """
+    started = time.perf_counter()
+    n_pairs = len(pairs.household)
+    pair_index = np.arange(n_pairs)
+    one_per_household = csr_matrix(
+        (np.ones(n_pairs), (pairs.household, pair_index)), shape=(prepared.n_households, n_pairs)
+    )
+    one_per_unit = csr_matrix(
+        (np.ones(n_pairs), (pairs.unit, pair_index)), shape=(prepared.n_units, n_pairs)
+    )
+    rows = [one_per_household, one_per_unit]
+    upper = [np.ones(prepared.n_households), np.ones(prepared.n_units)]
+    weights = placement_weights(prepared.children_count > 0)
+    messages = []
+    agree = True
+    for tier, engine_value in zip(policy.tiers, engine_tiers, strict=True):
+        if tier == "placement":
+            # Unplaced weight = total weight − placed weight.
+            objective = -weights[pairs.household].astype(np.float64)
+            offset = float(weights.sum())
+        else:
+            objective = costs.pair_cost(tier, pair_index).astype(np.float64)
+            offset = 0.0
+        lp = linprog(
+            objective,
+            A_ub=vstack(rows).tocsr(),
+            b_ub=np.concatenate(upper),
+            bounds=(0, 1),
+            method="highs",
+        )
+        if lp.status != 0:
+            return False, time.perf_counter() - started, f"{tier}: HiGHS status {lp.status}"
+        value = lp.fun + offset
+        same = abs(value - engine_value) < 0.5
+        agree &= same
+        messages.append(f"{tier} {value:.0f}{'=' if same else '≠'}{engine_value}")
+        # Hold this tier at its optimum for the tiers below.
+        rows.append(csr_matrix(objective.reshape(1, -1)))
+        upper.append(np.asarray([lp.fun + 0.5]))
+    return agree, time.perf_counter() - started, "; ".join(messages)
+
+
+def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[str, Any]:
+    """Everything for one size, in this process (call it in a fresh one for honest memory)."""
+    instance = generate_instance(households=size, units=size, seed=seed)
+    rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = solve(instance, DEFAULT_POLICY)
+    rss_engine_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
+    pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
+    costs = TierCosts(prepared=prepared, pairs=pairs, policy=DEFAULT_POLICY)
+    index = {h: i for i, h in enumerate(prepared.household_ids)}
+    unit_index = {u: j for j, u in enumerate(prepared.unit_ids)}
+    engine_units = np.full(prepared.n_households, -1, np.int64)
+    for proposal in result.proposals:
+        engine_units[index[proposal.household_id]] = unit_index[proposal.unit_id]
+    outcomes = [
+        _outcome(
+            method="engine",
+            seconds=result.timings.total_s,
+            prepared=prepared,
+            unit_of_household=engine_units,
+        )
+    ]
+    flow_units, flow_s = bare_flow(prepared=prepared, pairs=pairs, costs=costs)
+    outcomes.append(
+        _outcome(method="bare flow", seconds=flow_s, prepared=prepared, unit_of_household=flow_units)
+    )
+    if size <= scipy_max:
+        lsa_units, lsa_s = scipy_assignment(prepared=prepared, pairs=pairs, costs=costs)
+        outcomes.append(
+            _outcome(method="scipy LSA", seconds=lsa_s, prepared=prepared, unit_of_household=lsa_units)
+        )
+    greedy_units, greedy_s = greedy(prepared=prepared, pairs=pairs)
+    outcomes.append(
+        _outcome(method="greedy", seconds=greedy_s, prepared=prepared, unit_of_household=greedy_units)
+    )
+    check: dict[str, Any] | None = None
+    if size <= check_max:
+        agree, check_s, detail = independent_lp_check(
+            prepared=prepared,
+            pairs=pairs,
+            costs=costs,
+            policy=DEFAULT_POLICY,
+            engine_tiers=[t.objective for t in result.solver.tiers],
+        )
+        check = {"agree": agree, "seconds": round(check_s, 2), "detail": detail}
+    return {
+        "size": size,
+        "seed": seed,
+        "feasible_pairs": result.solver.feasible_pairs,
+        "candidate_pairs": result.solver.candidate_pairs,
+        "pricing_rounds": result.solver.pricing_rounds,
+        "timings": result.timings.model_dump(),
+        "rss_before_solve_mb": round(rss_before_mb),
+        "rss_peak_mb": round(rss_engine_mb),
+        "tiers": [t.model_dump() for t in result.solver.tiers],
+        "outcomes": [asdict(o) for o in outcomes],
+        "independent_check": check,
+    }
+
+
+def run(*, sizes: list[int], seed: int, scipy_max: int, check_max: int) -> list[dict[str, Any]]:
+    rows = []
+    for size in sizes:
+        completed = subprocess.run(
+            [
+                sys.executable, "-m", "matching.bench", "--size", str(size), "--seed", str(seed),
+                "--scipy-max", str(scipy_max), "--check-max", str(check_max),
+            ],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        rows.append(json.loads(completed.stdout))
+    return rows
+
+
+def render_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
+        f"({platform.processor() or platform.machine()}, {_cpu_count()} cores, "
+        f"Python {platform.python_version()}).",
+        "",
+        "| size | feasible pairs | candidate pairs | rounds | candidates s | solve s | "
+        "explanations s | engine total s | peak RSS MB (before solve) | independent check |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        t = row["timings"]
+        check = row["independent_check"]
+        check_text = (
+            "not run"
+            if check is None
+            else f"{'same optimum' if check['agree'] else 'DIFFERENT'} ({check['detail']}; {check['seconds']} s)"
+        )
+        lines.append(
+            f"| {row['size']:,} | {row['feasible_pairs']:,} | {row['candidate_pairs']:,} | "
+            f"{row['pricing_rounds']} | {t['candidates_s']:.2f} | {t['solve_s']:.2f} | "
+            f"{t['explanations_s']:.2f} | {t['total_s']:.2f} | "
+            f"{row['rss_peak_mb']} ({row['rss_before_solve_mb']}) | {check_text} |"
+        )
+    lines += [
+        "",
+        "| size | method | seconds | households placed | families placed | children placed | "
+        "mean trip km | max trip km | mean days placed |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        for o in row["outcomes"]:
+            lines.append(
+                f"| {row['size']:,} | {o['method']} | {o['seconds']:.2f} | {o['households_placed']} | "
+                f"{o['families_placed']} | {o['children_placed']} | {o['mean_school_trip_km']} | "
+                f"{o['max_school_trip_km']} | {o['mean_days_placed']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m matching.bench")
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scipy-max", type=int, default=2000)
+    parser.add_argument("--check-max", type=int, default=2000)
+    args = parser.parse_args(argv)
+    row = run_size(size=args.size, seed=args.seed, scipy_max=args.scipy_max, check_max=args.check_max)
+    print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
