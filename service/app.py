@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.auth.router import router as keys_router
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine, make_session_factory
 from service.core.embedded_db import database_url
@@ -58,6 +59,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(health_router)
+    app.include_router(keys_router)
     app.include_router(reference_router)
     app.include_router(schools_router)
     app.include_router(households_router)

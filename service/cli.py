@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from service.auth.models import ApiKey, Role
 from service.core import embedded_db
 from service.core.config import PROJECT_ROOT, Settings, SettingsError, get_settings
+from service.core.errors import DomainError
 from service.core.postgis import PostgisMissingError
+from service.core.time import AMSTERDAM
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 
@@ -86,6 +92,82 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(_settings())
 
 
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session that commits when the command succeeds (the CLI's single commit point)."""
+    from service.core.db import make_engine, make_session_factory
+
+    engine = make_engine(embedded_db.database_url(_settings()), pool_size=1)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _key_line(key: ApiKey) -> str:
+    tenant = ",".join(key.municipalities) or str(key.corporation_id or "-")
+    if key.revoked_at:
+        state = "revoked"
+    elif key.expires_at:
+        state = f"expires {key.expires_at:%Y-%m-%d %H:%M}"
+    else:
+        state = "no expiry"
+    return f"{key.id}  {key.role:<12} {key.person:<30} {tenant:<20} {state}"
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from service.auth.keys import create_key
+
+    with _session() as session:
+        key, token = create_key(
+            session,
+            person=args.person,
+            role=Role(args.role),
+            municipalities=args.municipality,
+            corporation_code=args.corporation,
+            scopes=args.scope,
+            expires_at=args.expires,
+        )
+        print(_key_line(key))
+    print(f"token (shown once, store it now): {token}")
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from service.auth.keys import list_keys
+
+    with _session() as session:
+        for key in list_keys(session):
+            print(_key_line(key))
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from service.auth.keys import revoke_key
+
+    with _session() as session:
+        print(_key_line(revoke_key(session, key_id=args.key_id)))
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from service.auth.keys import rotate_key
+
+    with _session() as session:
+        key, token = rotate_key(
+            session, key_id=args.key_id, grace=timedelta(hours=args.grace_hours)
+        )
+        print(_key_line(key))
+    print(f"token (shown once, store it now): {token}")
+    return 0
+
+
+def _expiry(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=AMSTERDAM)
+
+
 def build_openapi() -> dict[str, object]:
     from service.app import create_app
 
@@ -124,6 +206,25 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="load the demo region and run a match").set_defaults(
         handler=_demo
     )
+    keys = commands.add_parser("keys", help="personal API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key (the token is shown once)")
+    create.add_argument("--person", required=True, help="the named person who uses the key")
+    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument("--municipality", action="append", default=[], help="e.g. GM0363")
+    create.add_argument("--corporation", help="the corporation's code")
+    create.add_argument("--scope", action="append", default=[], help="e.g. units:write")
+    create.add_argument("--expires", type=_expiry, help="ISO date-time (Europe/Amsterdam)")
+    create.set_defaults(handler=_keys_create)
+    key_commands.add_parser("list", help="all keys").set_defaults(handler=_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key now")
+    revoke.add_argument("key_id", type=uuid.UUID)
+    revoke.set_defaults(handler=_keys_revoke)
+    rotate = key_commands.add_parser("rotate", help="a new key; the old one works a while")
+    rotate.add_argument("key_id", type=uuid.UUID)
+    rotate.add_argument("--grace-hours", type=int, default=168)
+    rotate.set_defaults(handler=_keys_rotate)
+
     spec = commands.add_parser("openapi", help="write the OpenAPI spec from the app")
     spec.add_argument("--output", default=str(OPENAPI_PATH))
     spec.set_defaults(handler=_openapi)
@@ -138,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, embedded_db.EmbeddedDatabaseError, PostgisMissingError) as exc:
         print(f"onderdak: {exc}", file=sys.stderr)
         return 2
+    except DomainError as exc:
+        print(f"onderdak: {exc.detail}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ dependency still commits and rolls back as in production: it does so on a SAVEPO
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import psycopg
 import pytest
@@ -19,6 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.app import create_app
+from service.auth.keys import create_key
+from service.auth.models import Role
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine
 from service.core.embedded_db import database_url
@@ -117,8 +120,60 @@ def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
     return create_app(settings, session_factory=session_factory)
 
 
+class TokenFactory(Protocol):
+    def __call__(
+        self,
+        role: Role = ...,
+        *,
+        municipalities: Sequence[str] = ...,
+        corporation_code: str | None = ...,
+        scopes: Sequence[str] = ...,
+        person: str = ...,
+    ) -> str: ...
+
+
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    # Server errors must come back as responses (problem+json), as a real client sees them.
+def make_token(db_session: Session) -> TokenFactory:
+    """A Bearer token for a new personal key (the tenant it names must exist)."""
+
+    def make(
+        role: Role = Role.ADMIN,
+        *,
+        municipalities: Sequence[str] = (),
+        corporation_code: str | None = None,
+        scopes: Sequence[str] = (),
+        person: str = "Test Persoon",
+    ) -> str:
+        _, token = create_key(
+            db_session,
+            person=person,
+            role=role,
+            municipalities=municipalities,
+            corporation_code=corporation_code,
+            scopes=scopes,
+        )
+        db_session.flush()
+        return token
+
+    return make
+
+
+@pytest.fixture
+def admin_headers(make_token: TokenFactory) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(Role.ADMIN, person='Beheerder')}"}
+
+
+@pytest.fixture
+def client(app: FastAPI, admin_headers: dict[str, str]) -> Iterator[TestClient]:
+    """An httpx client against the app, signed in as an admin unless a test sends other headers.
+
+    Server errors come back as responses (problem+json), as a real client sees them.
+    """
+    with TestClient(app, raise_server_exceptions=False, headers=admin_headers) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous_client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

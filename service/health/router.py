@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from service.auth.dependencies import public
 from service.core.db import SessionDep
 from service.core.errors import Unavailable, problem_responses
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[Depends(public())])
 
 
 class Health(BaseModel):

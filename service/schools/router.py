@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from service.auth.dependencies import SchoolReader, SchoolWriter
 from service.core.bulk import BULK_REQUEST_BODY, BulkReport, Partial, read_rows
 from service.core.concurrency import check_if_match, etag_of, set_etag
 from service.core.db import SessionDep
@@ -29,10 +30,10 @@ IfMatch = Annotated[
     "",
     status_code=201,
     response_model=SchoolRead,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 def create_school(
-    data: SchoolCreate, session: SessionDep, idempotency_key: IdempotencyKey = None
+    data: SchoolCreate, session: SessionDep, _: SchoolWriter, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     def create() -> tuple[int, SchoolRead, dict[str, str]]:
         school = service.create_school(session, data=data)
@@ -43,9 +44,10 @@ def create_school(
     )
 
 
-@router.get("", response_model=Page[SchoolRead], responses=problem_responses(422))
+@router.get("", response_model=Page[SchoolRead], responses=problem_responses(401, 403, 422))
 def list_schools(
     session: SessionDep,
+    _: SchoolReader,
     municipality: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
     level: SchoolLevel | None = None,
     updated_since: UpdatedSince = None,
@@ -67,10 +69,12 @@ def list_schools(
 @router.post(
     "/import",
     response_model=BulkReport,
-    responses=problem_responses(413, 422),
+    responses=problem_responses(401, 403, 413, 422),
     openapi_extra=BULK_REQUEST_BODY,
 )
-async def import_schools(request: Request, session: SessionDep, partial: Partial = False) -> Any:
+async def import_schools(
+    request: Request, session: SessionDep, _: SchoolWriter, partial: Partial = False
+) -> Any:
     """Import a school list as CSV (`text/csv`) or a JSON array; schools upserted by BRIN code.
 
     CSV columns: `brin_code,name,level,municipality` and `lon,lat` or `rd_x,rd_y`.
@@ -79,18 +83,23 @@ async def import_schools(request: Request, session: SessionDep, partial: Partial
     return service.import_schools(session, rows=rows, partial=partial)
 
 
-@router.get("/{school_id}", response_model=SchoolRead, responses=problem_responses(404))
-def get_school(school_id: uuid.UUID, session: SessionDep, response: Response) -> SchoolRead:
+@router.get("/{school_id}", response_model=SchoolRead, responses=problem_responses(401, 403, 404))
+def get_school(
+    school_id: uuid.UUID, session: SessionDep, _: SchoolReader, response: Response
+) -> SchoolRead:
     school = service.get_school(session, school_id=school_id)
     set_etag(response, school)
     return service.to_read(school)
 
 
-@router.patch("/{school_id}", response_model=SchoolRead, responses=problem_responses(404, 412, 422))
+@router.patch(
+    "/{school_id}", response_model=SchoolRead, responses=problem_responses(401, 403, 404, 412, 422)
+)
 def update_school(
     school_id: uuid.UUID,
     data: SchoolUpdate,
     session: SessionDep,
+    _: SchoolWriter,
     response: Response,
     if_match: IfMatch = None,
 ) -> SchoolRead:

@@ -47,5 +47,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,
 )
-def test_operations_conform_to_the_spec(case: Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+def test_operations_conform_to_the_spec(case: Case, admin_headers: dict[str, str]) -> None:
+    case.call_and_validate(checks=CHECKS, headers=admin_headers)
