@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -248,23 +249,22 @@ def _check_case_reference_free(
         )
 
 
-def _flush_household(session: Session, household: Household) -> Household:
-    """Flush in a savepoint so a lost race on the case reference is a 409 and the session
-    stays usable."""
+@contextmanager
+def _case_reference_guard(
+    session: Session, *, municipality_code: str, case_reference: str
+) -> Iterator[None]:
+    """Make the changes inside in a savepoint: when a concurrent request took the same case
+    reference first, that is a 409 and the session stays usable."""
     try:
         with session.begin_nested():
-            session.add(household)
-            session.flush()
+            yield
     except IntegrityError as exc:
         if CASE_REFERENCE_CONSTRAINT not in str(exc.orig):
             raise
         raise Conflict(
-            f"Case reference {household.case_reference!r} is already used in "
-            f"{household.municipality_code}.",
+            f"Case reference {case_reference!r} is already used in {municipality_code}.",
             errors=[FieldError(field="case_reference", message="already used")],
         ) from exc
-    session.refresh(household)
-    return household
 
 
 def register_household(session: Session, *, data: HouseholdCreate) -> Household:
@@ -293,7 +293,13 @@ def register_household(session: Session, *, data: HouseholdCreate) -> Household:
         children=_children(session, data.children, field="children"),
         safety_exclusions=_exclusions(data.safety_exclusions),
     )
-    return _flush_household(session, household)
+    with _case_reference_guard(
+        session, municipality_code=municipality_code, case_reference=data.case_reference
+    ):
+        session.add(household)
+        session.flush()
+    session.refresh(household)
+    return household
 
 
 def _refuse_if_closed(household: Household) -> None:
@@ -307,52 +313,69 @@ def _touch(household: Household) -> None:
 
 
 def update_household(session: Session, *, household: Household, data: HouseholdUpdate) -> Household:
+    """Change what the desk knows; the status never changes here."""
     _refuse_if_closed(household)
-    if data.municipality is not None:
-        household.municipality_code = resolve_municipality(
-            session, data.municipality, field="municipality"
-        )
-    if data.case_reference is not None:
-        household.case_reference = data.case_reference
-    if data.adults is not None:
-        household.adults = data.adults
-    if data.children is not None:
-        household.children = _children(session, data.children, field="children")
-    if data.safety_exclusions is not None:
-        household.safety_exclusions = _exclusions(data.safety_exclusions)
-    if data.needs is not None:
-        needs = data.needs.model_dump(exclude_unset=True)
-        if "min_bedrooms" in needs:
-            household.declared_min_bedrooms = needs["min_bedrooms"]
-        for field, column in (
-            ("wheelchair", "needs_wheelchair"),
-            ("ground_floor", "needs_ground_floor"),
-            ("pets", "has_pets"),
-            ("medical", "needs_medical"),
-        ):
-            if needs.get(field) is not None:
-                setattr(household, column, needs[field])
-    if data.homeless_since is not None:
-        if household.homeless_since is None:
-            raise Invalid(
-                "The household is not without a home yet: record an executed eviction or a "
-                "stay to start its episode.",
-                errors=[FieldError(field="homeless_since", message="no episode to correct")],
-            )
-        household.homeless_since = data.homeless_since
-    if data.needed_from is not None:
-        household.needed_from = data.needed_from
-    if data.expected_stay_days is not None:
-        household.expected_stay_days = data.expected_stay_days
-    _check_members(adults=household.adults, children=len(household.children))
+    municipality_code = (
+        resolve_municipality(session, data.municipality, field="municipality")
+        if data.municipality is not None
+        else household.municipality_code
+    )
+    case_reference = data.case_reference or household.case_reference
     _check_case_reference_free(
         session,
-        municipality_code=household.municipality_code,
-        case_reference=household.case_reference,
+        municipality_code=municipality_code,
+        case_reference=case_reference,
         household_id=household.id,
     )
-    _touch(household)
-    return _flush_household(session, household)
+    if data.homeless_since is not None and household.homeless_since is None:
+        raise Invalid(
+            "The household is not without a home yet: record an executed eviction or a "
+            "stay to start its episode.",
+            errors=[FieldError(field="homeless_since", message="no episode to correct")],
+        )
+    children = (
+        _children(session, data.children, field="children") if data.children is not None else None
+    )
+    _check_members(
+        adults=data.adults if data.adults is not None else household.adults,
+        children=len(children if children is not None else household.children),
+    )
+    with _case_reference_guard(
+        session, municipality_code=municipality_code, case_reference=case_reference
+    ):
+        household.municipality_code = municipality_code
+        household.case_reference = case_reference
+        if data.adults is not None:
+            household.adults = data.adults
+        if children is not None:
+            household.children = children
+        if data.safety_exclusions is not None:
+            household.safety_exclusions = _exclusions(data.safety_exclusions)
+        if data.needs is not None:
+            _apply_needs(household, data.needs.model_dump(exclude_unset=True))
+        if data.homeless_since is not None:
+            household.homeless_since = data.homeless_since
+        if data.needed_from is not None:
+            household.needed_from = data.needed_from
+        if data.expected_stay_days is not None:
+            household.expected_stay_days = data.expected_stay_days
+        _touch(household)
+        session.flush()
+    session.refresh(household)
+    return household
+
+
+def _apply_needs(household: Household, needs: dict[str, Any]) -> None:
+    if "min_bedrooms" in needs:
+        household.declared_min_bedrooms = needs["min_bedrooms"]
+    for field, column in (
+        ("wheelchair", "needs_wheelchair"),
+        ("ground_floor", "needs_ground_floor"),
+        ("pets", "has_pets"),
+        ("medical", "needs_medical"),
+    ):
+        if needs.get(field) is not None:
+            setattr(household, column, needs[field])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,15 +430,20 @@ def place_in_unit(
     """An accepted offer: the household moves into a unit (Workflow). Ends the ongoing stay,
     starts the unit stay, starts the episode if it had not begun, and marks it `placed`."""
     _refuse_if_closed(household)
-    for ongoing in repository.ongoing_stays(session, household_id=household.id):
-        ongoing.end_date = max(move_in_on, ongoing.start_date)
     stay = Stay(
         household_id=household.id,
         start_date=move_in_on,
         place_kind=PlaceKind.ONDERDAK_UNIT.value,
         unit_id=unit_id,
     )
-    _flush_stay(session, stay)
+    with _stays_never_overlap(
+        session, household_id=household.id, start_date=move_in_on, end_date=None, stay_id=None
+    ):
+        for ongoing in repository.ongoing_stays(session, household_id=household.id):
+            ongoing.end_date = max(move_in_on, ongoing.start_date)
+        session.add(stay)
+        session.flush()
+    session.refresh(stay)
     if household.homeless_since is None:
         household.homeless_since = move_in_on
     _set_status(session, household, HouseholdStatus.PLACED)
@@ -636,20 +664,20 @@ def stay_to_read(stay: Stay) -> StayRead:
     return StayRead.model_validate(stay)
 
 
-def _flush_stay(session: Session, stay: Stay) -> None:
-    """Flush in a savepoint: the database refuses overlapping stays, which becomes a 409 and
-    leaves the session (and so the request) unchanged."""
-    # Captured first: a rolled-back savepoint expires the stay's attributes.
-    household_id, start_date, end_date, stay_id = (
-        stay.household_id,
-        stay.start_date,
-        stay.end_date,
-        stay.id,
-    )
+@contextmanager
+def _stays_never_overlap(
+    session: Session,
+    *,
+    household_id: uuid.UUID,
+    start_date: date,
+    end_date: date | None,
+    stay_id: uuid.UUID | None,
+) -> Iterator[None]:
+    """Make the stay changes inside in a savepoint: the database refuses overlapping stays,
+    which becomes a 409 that leaves the session (and so the request) unchanged."""
     try:
         with session.begin_nested():
-            session.add(stay)
-            session.flush()
+            yield
     except IntegrityError as exc:
         if STAY_OVERLAP_CONSTRAINT not in str(exc.orig):
             raise
@@ -661,16 +689,15 @@ def _flush_stay(session: Session, stay: Stay) -> None:
             except_id=stay_id,
         )
         where = (
-            f" stay {other.id} ({other.start_date} – {other.end_date or 'ongoing'})"
+            f"stay {other.id} ({other.start_date} – {other.end_date or 'ongoing'})"
             if other
-            else ""
+            else "another stay"
         )
         raise Conflict(
-            f"The stay overlaps another stay of this household:{where or ' another stay'}. "
-            "End that stay first (end dates are exclusive).",
+            f"The stay overlaps {where} of this household. End that stay first "
+            "(end dates are exclusive: moving on the same day is fine).",
             errors=[FieldError(field="start_date", message="overlaps another stay")],
         ) from exc
-    session.refresh(stay)
 
 
 def _check_stay_dates(household: Household, *, start_date: date, end_date: date | None) -> None:
@@ -700,7 +727,16 @@ def record_stay(session: Session, *, household: Household, data: StayCreate) -> 
         end_date=data.end_date,
         place_kind=data.place_kind.value,
     )
-    _flush_stay(session, stay)
+    with _stays_never_overlap(
+        session,
+        household_id=household.id,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        stay_id=None,
+    ):
+        session.add(stay)
+        session.flush()
+    session.refresh(stay)
     start_episode(session, household=household, since=data.start_date)
     return stay
 
@@ -720,11 +756,19 @@ def update_stay(session: Session, *, household: Household, stay: Stay, data: Sta
     start_date = data.start_date or stay.start_date
     end_date = changes.get("end_date", stay.end_date)
     _check_stay_dates(household, start_date=start_date, end_date=end_date)
-    stay.start_date = start_date
-    stay.end_date = end_date
-    if data.place_kind is not None:
-        stay.place_kind = data.place_kind.value
-    _flush_stay(session, stay)
+    with _stays_never_overlap(
+        session,
+        household_id=household.id,
+        start_date=start_date,
+        end_date=end_date,
+        stay_id=stay.id,
+    ):
+        stay.start_date = start_date
+        stay.end_date = end_date
+        if data.place_kind is not None:
+            stay.place_kind = data.place_kind.value
+        session.flush()
+    session.refresh(stay)
     return stay
 
 
