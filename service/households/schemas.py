@@ -283,10 +283,11 @@ class HouseholdCsvRow(InputModel):
     adults: int
     children: list[ChildIn] = Field(default_factory=list)
     min_bedrooms: int | None = None
-    wheelchair: bool = False
-    ground_floor: bool = False
-    pets: bool = False
-    medical: bool = False
+    # Empty cells arrive as null: for a flag that means "no".
+    wheelchair: bool | None = None
+    ground_floor: bool | None = None
+    pets: bool | None = None
+    medical: bool | None = None
     safety_exclusions: list[SafetyExclusionIn] = Field(default_factory=list)
     homeless_since: date | None = None
     needed_from: date
@@ -315,10 +316,10 @@ class HouseholdCsvRow(InputModel):
                 "children": [c.model_dump() for c in self.children],
                 "needs": {
                     "min_bedrooms": self.min_bedrooms,
-                    "wheelchair": self.wheelchair,
-                    "ground_floor": self.ground_floor,
-                    "pets": self.pets,
-                    "medical": self.medical,
+                    "wheelchair": bool(self.wheelchair),
+                    "ground_floor": bool(self.ground_floor),
+                    "pets": bool(self.pets),
+                    "medical": bool(self.medical),
                 },
                 "safety_exclusions": [e.model_dump() for e in self.safety_exclusions],
                 "homeless_since": self.homeless_since,
