@@ -444,7 +444,7 @@ def _move(
     if current not in allowed_from:
         raise Conflict(
             f"Unit {unit.id} is {current.value}; {why}",
-            extensions={"status": current.value},
+            extensions={"unit_status": current.value},
         )
     unit.status = to.value
     return _flush(session, unit)
@@ -483,7 +483,7 @@ def _workflow_move(
         expected = " or ".join(sorted(s.value for s in allowed_from))
         raise Conflict(
             f"Unit {unit.id} is {current.value}; it must be {expected} to become {to.value}.",
-            extensions={"status": current.value},
+            extensions={"unit_status": current.value},
         )
     unit.status = to.value
     return _flush(session, unit)
