@@ -1,5 +1,5 @@
 # Developer shortcuts; the README's two commands are scripts/quickstart and scripts/test.
-.PHONY: setup run test lint migrate openapi bench db-up db-down
+.PHONY: setup run test lint migrate openapi bench fuzz db-up db-down
 setup:   ; scripts/setup --dev
 run:     ; scripts/quickstart
 test:    ; scripts/test
@@ -7,5 +7,6 @@ lint:    ; .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bi
 migrate: ; .venv/bin/onderdak migrate
 openapi: ; .venv/bin/onderdak openapi
 bench:   ; .venv/bin/onderdak bench
+fuzz:    ; scripts/fuzz
 db-up:   ; .venv/bin/onderdak db up
 db-down: ; .venv/bin/onderdak db down
