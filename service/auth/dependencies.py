@@ -15,9 +15,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth.keys import authenticate
 from service.auth.models import Role
+from service.auth.oidc import authenticate_jwt, looks_like_jwt
 from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.core.errors import Forbidden, Unauthorized
+from service.reference.repository import corporation_ids_by_code
 
 bearer = HTTPBearer(auto_error=False, description="A personal API key: `ond_<prefix>_<secret>`.")
 ACCESS_RULE_ATTRIBUTE = "__onderdak_access_rule__"
@@ -30,7 +32,15 @@ def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send your API key as `Authorization: Bearer <key>`.")
-    principal = authenticate(session, token=credentials.credentials)
+    issuers = request.app.state.settings.oidc_issuers
+    if issuers and looks_like_jwt(credentials.credentials):
+        principal, _ = authenticate_jwt(
+            credentials.credentials,
+            issuers=issuers,
+            corporation_ids=corporation_ids_by_code(session),
+        )
+    else:
+        principal = authenticate(session, token=credentials.credentials)
     request.state.principal = principal
     return principal
 

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.auth.oidc import OidcIssuer
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,6 +35,10 @@ class Settings(BaseSettings):
         "by the postgres user, which a folder under /root is not.",
     )
     timezone: str = "Europe/Amsterdam"
+    oidc_issuers: list[OidcIssuer] = Field(
+        default_factory=list,
+        description="Trusted single sign-on issuers, as a JSON list (see service/auth/oidc.py).",
+    )
 
     @field_validator("database_url")
     @classmethod

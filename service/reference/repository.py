@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -28,3 +29,7 @@ def get_corporation_by_code(session: Session, code: str) -> Corporation | None:
 
 def list_corporations(session: Session) -> Sequence[Corporation]:
     return session.scalars(select(Corporation).order_by(Corporation.code)).all()
+
+
+def corporation_ids_by_code(session: Session) -> dict[str, uuid.UUID]:
+    return {code: id_ for code, id_ in session.execute(select(Corporation.code, Corporation.id))}
