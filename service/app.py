@@ -17,7 +17,10 @@ from service.core.limits import BodySizeLimitMiddleware
 from service.core.request_context import RequestContextMiddleware
 from service.health.router import router as health_router
 from service.households.router import router as households_router
+from service.offers.router import router as offers_router
+from service.policies.router import router as policies_router
 from service.reference.router import router as reference_router
+from service.runs.router import router as runs_router
 from service.schools.router import router as schools_router
 from service.units.router import router as units_router
 
@@ -64,6 +67,9 @@ def create_app(
     app.include_router(schools_router)
     app.include_router(households_router)
     app.include_router(units_router)
+    app.include_router(policies_router)
+    app.include_router(runs_router)
+    app.include_router(offers_router)
     _document_common_problems(app)
     return app
 

@@ -1,0 +1,131 @@
+"""Offers and placements at the API boundary."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from service.core.schemas import InputModel, OutputModel, SaneDate
+from service.offers.models import DeclineReason, OfferSource, OfferStatus, PlacementStatus
+
+# The hard rules a desk may override on a hand offer, with a reason (never the one-unit-one-
+# household rule: that one the database enforces).
+OverridableRule = Literal[
+    "occupants",
+    "bedrooms",
+    "needs",
+    "availability",
+    "safety_exclusion",
+    "school_trip",
+    "declined_before",
+]
+
+
+class EndReason(enum.StrEnum):
+    MOVED_TO_PERMANENT_HOUSING = "moved_to_permanent_housing"
+    MOVED_ELSEWHERE = "moved_elsewhere"
+    EVICTED = "evicted"
+    OTHER = "other"
+
+
+class OfferRead(OutputModel):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    unit_id: uuid.UUID
+    run_id: uuid.UUID | None
+    source: OfferSource
+    status: OfferStatus
+    made_by: str
+    created_at: datetime
+    expires_at: datetime
+    explanation: dict[str, Any] | None = Field(
+        description="The proposal's figures and explanation (hidden from corporations: it "
+        "names children's school trips)."
+    )
+    hand_reason: str | None
+    overridden_rules: list[str]
+    override_reason: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    decline_reason: DeclineReason | None
+    decline_text: str | None
+
+
+class OfferPage(OutputModel):
+    items: list[OfferRead]
+    next_cursor: str | None = None
+
+
+class HandOfferCreate(InputModel):
+    household_id: uuid.UUID
+    unit_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=2000, description="Why this offer, by hand.")
+    override_rules: list[OverridableRule] = Field(
+        default_factory=list,
+        max_length=7,
+        description="Hard rules this offer may break; reported in the children's-rights check.",
+    )
+    override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _override_needs_reason(self) -> HandOfferCreate:
+        if self.override_rules and not self.override_reason:
+            raise ValueError("override_reason is required when override_rules are given")
+        if len(set(self.override_rules)) != len(self.override_rules):
+            raise ValueError("override_rules: a rule is listed twice")
+        return self
+
+
+class OfferAccept(InputModel):
+    move_in_on: SaneDate | None = Field(
+        default=None, description="The day the stay starts; today when omitted."
+    )
+
+
+class OfferDecline(InputModel):
+    reason: DeclineReason
+    text: str | None = Field(
+        default=None, min_length=1, max_length=2000, description="Required with `other`."
+    )
+
+    @model_validator(mode="after")
+    def _other_needs_text(self) -> OfferDecline:
+        if self.reason == DeclineReason.OTHER and not self.text:
+            raise ValueError("text is required when the reason is `other`")
+        return self
+
+
+class PlacementRead(OutputModel):
+    id: uuid.UUID
+    offer_id: uuid.UUID
+    household_id: uuid.UUID
+    unit_id: uuid.UUID
+    stay_id: uuid.UUID
+    status: PlacementStatus
+    start_date: date
+    end_date: date | None
+    end_reason: str | None
+    end_text: str | None
+    ended_by: str | None
+    created_at: datetime
+
+
+class PlacementPage(OutputModel):
+    items: list[PlacementRead]
+    next_cursor: str | None = None
+
+
+class PlacementEnd(InputModel):
+    end_date: SaneDate = Field(description="The day the household left (exclusive end).")
+    reason: EndReason
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _other_needs_text(self) -> PlacementEnd:
+        if self.reason == EndReason.OTHER and not self.text:
+            raise ValueError("text is required when the reason is `other`")
+        return self

@@ -1,0 +1,167 @@
+"""Queries a match run needs: what is in scope, what is held, what was declined, school trips."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from matching.policies import SchoolTripLimits
+from service.households.models import Child, Household, HouseholdStatus
+from service.offers.models import Offer, OfferStatus, Placement, PlacementStatus
+from service.runs.models import MatchRun
+from service.schools.models import School
+from service.units.models import Unit, UnitStatus
+
+# Households that may still need a unit: everyone not closed (placed ones are filtered later:
+# only a placement in an emergency unit keeps a household a candidate, for transitional units).
+OPEN_STATUSES = (
+    HouseholdStatus.AT_RISK,
+    HouseholdStatus.HOMELESS,
+    HouseholdStatus.OFFERED,
+    HouseholdStatus.PLACED,
+)
+
+
+@dataclass(frozen=True)
+class HeldUnit:
+    """A unit held by an open offer or a running placement."""
+
+    household_id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_kind: str
+    unit_municipality_code: str
+
+
+@dataclass(frozen=True)
+class UnitPoint:
+    unit: Unit
+    longitude: float
+    latitude: float
+
+
+def households_in_scope(session: Session, *, municipalities: Sequence[str]) -> Sequence[Household]:
+    return session.scalars(
+        select(Household)
+        .where(
+            Household.municipality_code.in_(municipalities),
+            Household.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .order_by(Household.id)
+    ).all()
+
+
+def count_households_in_scope(session: Session, *, municipalities: Sequence[str]) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Household)
+            .where(
+                Household.municipality_code.in_(municipalities),
+                Household.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+        )
+        or 0
+    )
+
+
+def open_offers_of(session: Session, *, household_ids: Sequence[uuid.UUID]) -> list[HeldUnit]:
+    rows = session.execute(
+        select(Offer.household_id, Offer.unit_id, Unit.kind, Unit.municipality_code)
+        .join(Unit, Unit.id == Offer.unit_id)
+        .where(Offer.household_id.in_(household_ids), Offer.status == OfferStatus.OPEN.value)
+    ).all()
+    return [HeldUnit(*row) for row in rows]
+
+
+def active_placements_of(session: Session, *, household_ids: Sequence[uuid.UUID]) -> list[HeldUnit]:
+    rows = session.execute(
+        select(Placement.household_id, Placement.unit_id, Unit.kind, Unit.municipality_code)
+        .join(Unit, Unit.id == Placement.unit_id)
+        .where(
+            Placement.household_id.in_(household_ids),
+            Placement.status == PlacementStatus.ACTIVE.value,
+        )
+    ).all()
+    return [HeldUnit(*row) for row in rows]
+
+
+def units_in_scope(session: Session, *, municipalities: Sequence[str]) -> list[UnitPoint]:
+    """Available units, and units reserved by an open offer (those become fixed pairs)."""
+    geometry = func.ST_GeomFromWKB(func.ST_AsBinary(Unit.location))
+    rows = session.execute(
+        select(Unit, func.ST_X(geometry), func.ST_Y(geometry))
+        .where(
+            Unit.municipality_code.in_(municipalities),
+            Unit.status.in_([UnitStatus.AVAILABLE.value, UnitStatus.RESERVED.value]),
+        )
+        .order_by(Unit.id)
+    ).all()
+    return [UnitPoint(unit=row[0], longitude=row[1], latitude=row[2]) for row in rows]
+
+
+def declined_pairs(
+    session: Session, *, household_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    rows = session.execute(
+        select(Offer.household_id, Offer.unit_id)
+        .where(
+            Offer.household_id.in_(household_ids),
+            Offer.status == OfferStatus.DECLINED.value,
+            Offer.decline_cleared_at.is_(None),
+        )
+        .distinct()
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def school_levels(session: Session, *, school_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = session.execute(select(School.id, School.level).where(School.id.in_(school_ids))).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def school_trips_km(
+    session: Session,
+    *,
+    child_ids: Sequence[uuid.UUID],
+    unit_ids: Sequence[uuid.UUID],
+    limits: SchoolTripLimits,
+) -> list[tuple[uuid.UUID, uuid.UUID, float]]:
+    """(child, unit, km) for every unit within the child's limit of its school.
+
+    Geodesic on the WGS84 spheroid (`geography`); ST_DWithin prunes with the GiST index on the
+    units' location, so pairs beyond reach are never measured.
+    """
+    if not child_ids or not unit_ids:
+        return []
+    limit_km = func.coalesce(
+        Child.school_trip_limit_km,
+        case(
+            (School.level == "primary", limits.primary_km),
+            (School.level == "secondary", limits.secondary_km),
+            else_=limits.special_km,
+        ),
+    )
+    rows = session.execute(
+        select(Child.id, Unit.id, func.ST_Distance(School.location, Unit.location) / 1000.0)
+        .join(School, School.id == Child.school_id)
+        .join(Unit, func.ST_DWithin(School.location, Unit.location, limit_km * 1000.0))
+        .where(Child.id.in_(child_ids), Unit.id.in_(unit_ids))
+    ).all()
+    return [(row[0], row[1], float(row[2])) for row in rows]
+
+
+def get_run(session: Session, run_id: uuid.UUID, *, for_update: bool = False) -> MatchRun | None:
+    statement = select(MatchRun).where(MatchRun.id == run_id)
+    if for_update:
+        statement = statement.with_for_update(of=MatchRun).execution_options(populate_existing=True)
+    return session.scalars(statement).one_or_none()
+
+
+def list_runs(session: Session, *, limit: int) -> Sequence[MatchRun]:
+    return session.scalars(
+        select(MatchRun).order_by(MatchRun.created_at.desc(), MatchRun.id.desc()).limit(limit)
+    ).all()
