@@ -13,7 +13,6 @@ from service.core.schemas import (
     CorporationCode,
     InputModel,
     MunicipalityCode,
-    Name,
     OutputModel,
     Postcode,
     SaneDate,
@@ -38,6 +37,14 @@ HouseNumber = Annotated[
     ),
     Field(description="House number with letter or addition, e.g. `12`, `12A`, `12-2`."),
 ]
+# Printable text only: a control character (NUL above all) has no place in an address.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Street = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE, strip_whitespace=True)
+]
+City = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE, strip_whitespace=True)
+]
 Bedrooms = Annotated[int, Field(ge=1, le=20)]
 MaxOccupants = Annotated[int, Field(ge=1, le=50)]
 MaxStayDays = Annotated[int, Field(ge=1, le=3660, description="Longest stay allowed, in days.")]
@@ -45,10 +52,10 @@ RentCents = Annotated[int, Field(ge=0, le=10_000_000, description="Rent per mont
 
 
 class Address(InputModel):
-    street: Name
+    street: Street
     house_number: HouseNumber
     postcode: Postcode
-    city: Name
+    city: City
 
 
 class AddressRead(OutputModel):
@@ -212,10 +219,10 @@ class UnitCsvRow(InputModel):
 
     reference: UnitReference
     kind: UnitKind
-    street: Name
+    street: Street
     house_number: HouseNumber
     postcode: Postcode
-    city: Name
+    city: City
     municipality: MunicipalityCode
     lon: float | None = None
     lat: float | None = None

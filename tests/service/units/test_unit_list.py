@@ -118,6 +118,7 @@ def test_near_within_km_with_hand_checked_distances(
         ({"near": "4.8952,52.3702", "within_km": 0}, "query.within_km"),
         ({"near": "4.8952,52.3702", "within_km": -1}, "query.within_km"),
         ({"near": "4.8952,52.3702", "within_km": 1000}, "query.within_km"),
+        ({"near": "4.8952,52.3702", "within_km": "nan"}, "query.within_km"),
     ],
 )
 def test_near_and_within_km_are_validated_together(

@@ -85,28 +85,31 @@ def test_rd_new_location_is_stored_as_wgs84(client: TestClient) -> None:
     assert abs(lat - 52.15517440) < 0.000018
 
 
+def _address(**overrides: str) -> dict[str, Any]:
+    address = {"street": "Damrak", "house_number": "1", "postcode": "1012 LG", "city": "Amsterdam"}
+    return {"address": address | overrides}
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        (
-            {"address": {"street": "D", "house_number": "1", "postcode": "0123 AB", "city": "A"}},
-            "body.address.postcode",
-        ),
-        (
-            {"address": {"street": "D", "house_number": "1", "postcode": "1234 A1", "city": "A"}},
-            "body.address.postcode",
-        ),
-        (
-            {"address": {"street": "D", "house_number": "0", "postcode": "1234 AB", "city": "A"}},
-            "body.address.house_number",
-        ),
+        (_address(postcode="0123 AB"), "body.address.postcode"),
+        (_address(postcode="1234 A1"), "body.address.postcode"),
+        (_address(postcode="1234ABC"), "body.address.postcode"),
+        (_address(house_number="0"), "body.address.house_number"),
+        (_address(street="Dam\x00rak"), "body.address.street"),
+        (_address(city="x" * 101), "body.address.city"),
         ({"bedrooms": 0}, "body.bedrooms"),
+        ({"bedrooms": 2**31}, "body.bedrooms"),
         ({"max_occupants": 0}, "body.max_occupants"),
         ({"rent_cents": -1}, "body.rent_cents"),
         ({"rent_cents": 12.5}, "body.rent_cents"),
         ({"max_stay_days": 0}, "body.max_stay_days"),
         ({"kind": "castle"}, "body.kind"),
-        ({"available_from": "2027-01-01", "available_until": "2026-12-31"}, "body.available_until"),
+        (
+            {"available_from": "2027-01-01", "available_until": "2026-12-31"},
+            "body.available_until",
+        ),
         ({"available_from": "1890-01-01"}, "body.available_from"),
         ({"reference": "has/slash"}, "body.reference"),
         ({"municipality": "Amsterdam"}, "body.municipality"),
