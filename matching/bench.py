@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
-from scipy.optimize import linear_sum_assignment, linprog
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 from scipy.sparse import csr_matrix, vstack
 from scipy.spatial import cKDTree
 
@@ -77,9 +77,7 @@ TODAY = date(2026, 3, 1)
 NATIONAL_FROM = 5000
 
 
-def _places(
-    rng: np.random.Generator, n: int, *, national: bool
-) -> tuple[FloatArray, FloatArray]:
+def _places(rng: np.random.Generator, n: int, *, national: bool) -> tuple[FloatArray, FloatArray]:
     """n points spread like the population: around towns, weighted by their size."""
     towns = [t for t in NETHERLANDS if national or t[0] in AMSTERDAM_REGION]
     weight = np.asarray([t[3] for t in towns], dtype=np.float64)
@@ -100,7 +98,9 @@ def generate_instance(*, households: int, units: int, seed: int) -> Instance:
     national = households >= NATIONAL_FROM
     n_schools = max(30, households // 4)
     school_lat, school_lon = _places(rng, n_schools, national=national)
-    school_level = rng.choice(["primary", "secondary", "special"], size=n_schools, p=[0.6, 0.3, 0.1])
+    school_level = rng.choice(
+        ["primary", "secondary", "special"], size=n_schools, p=[0.6, 0.3, 0.1]
+    )
     schools = [
         School(id=f"S{i:05d}", location=Coordinates(latitude=float(la), longitude=float(lo)))
         for i, (la, lo) in enumerate(zip(school_lat, school_lon, strict=True))
@@ -131,8 +131,12 @@ def generate_instance(*, households: int, units: int, seed: int) -> Instance:
             )
         needs = [
             need
-            for need, share in (("wheelchair", 0.04), ("ground_floor", 0.04), ("pets", 0.06),
-                                ("medical", 0.03))  # fmt: skip
+            for need, share in (
+                ("wheelchair", 0.04),
+                ("ground_floor", 0.04),
+                ("pets", 0.06),
+                ("medical", 0.03),
+            )
             if rng.random() < share
         ]
         household_list.append(
@@ -160,13 +164,19 @@ def generate_instance(*, households: int, units: int, seed: int) -> Instance:
                 max_occupants=2 * bedrooms + 1,
                 features=[
                     need
-                    for need, share in (("wheelchair", 0.15), ("ground_floor", 0.3),
-                                        ("pets", 0.4), ("medical", 0.1))  # fmt: skip
+                    for need, share in (
+                        ("wheelchair", 0.15),
+                        ("ground_floor", 0.3),
+                        ("pets", 0.4),
+                        ("medical", 0.1),
+                    )
                     if rng.random() < share
                 ],
                 available_from=TODAY - timedelta(days=int(rng.integers(-10, 90))),
                 available_until=(
-                    None if rng.random() < 0.6 else TODAY + timedelta(days=int(rng.integers(60, 900)))
+                    None
+                    if rng.random() < 0.6
+                    else TODAY + timedelta(days=int(rng.integers(60, 900)))
                 ),
                 max_stay_days=180 if kind == "emergency" and rng.random() < 0.5 else None,
                 location=Coordinates(latitude=float(unit_lat[j]), longitude=float(unit_lon[j])),
@@ -233,7 +243,9 @@ def bare_flow(*, prepared: Prepared, pairs: Pairs, costs: TierCosts) -> tuple[In
     tails = np.concatenate([pairs.household, np.arange(n_h), n_h + np.arange(n_u)])
     heads = np.concatenate([n_h + pairs.unit, np.full(n_h, sink), np.full(n_u, sink)])
     arc_costs = np.concatenate([score, np.full(n_h, bonus), np.zeros(n_u, np.int64)])
-    solver.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(len(tails), np.int64), arc_costs)
+    solver.add_arcs_with_capacity_and_unit_cost(
+        tails, heads, np.ones(len(tails), np.int64), arc_costs
+    )
     supply = np.zeros(sink + 1, np.int64)
     supply[:n_h] = 1
     supply[sink] = -n_h
@@ -285,10 +297,9 @@ def greedy(*, prepared: Prepared, pairs: Pairs) -> tuple[IntArray, float]:
 def independent_lp_check(
     *, prepared: Prepared, pairs: Pairs, costs: TierCosts, policy: Policy, engine_tiers: list[int]
 ) -> tuple[bool, float, str]:
-    """Tier by tier with HiGHS over all pairs: an independent LP bound for every tier.
+    """Tier by tier with HiGHS's MIP solver over all pairs: independent code, same optimum?
 
-    The engine's assignment is integral and feasible, so if each LP optimum (with the earlier
-    tiers held at their optimum) equals the engine's objective, the engine is optimal.
+    Each tier is optimised with the earlier tiers held at their optimum by an explicit row.
     """
     started = time.perf_counter()
     n_pairs = len(pairs.household)
@@ -312,12 +323,13 @@ def independent_lp_check(
         else:
             objective = costs.pair_cost(tier, pair_index).astype(np.float64)
             offset = 0.0
-        lp = linprog(
+        # Integer: holding a tier at its optimum adds a row that can make the LP fractional.
+        lp = milp(
             objective,
-            A_ub=vstack(rows).tocsr(),
-            b_ub=np.concatenate(upper),
-            bounds=(0, 1),
-            method="highs",
+            constraints=LinearConstraint(vstack(rows).tocsr(), ub=np.concatenate(upper)),
+            integrality=np.ones(n_pairs),
+            bounds=Bounds(0, 1),
+            options={"time_limit": 600.0},
         )
         if lp.status != 0:
             return False, time.perf_counter() - started, f"{tier}: HiGHS status {lp.status}"
@@ -355,16 +367,22 @@ def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[st
     ]
     flow_units, flow_s = bare_flow(prepared=prepared, pairs=pairs, costs=costs)
     outcomes.append(
-        _outcome(method="bare flow", seconds=flow_s, prepared=prepared, unit_of_household=flow_units)
+        _outcome(
+            method="bare flow", seconds=flow_s, prepared=prepared, unit_of_household=flow_units
+        )
     )
     if size <= scipy_max:
         lsa_units, lsa_s = scipy_assignment(prepared=prepared, pairs=pairs, costs=costs)
         outcomes.append(
-            _outcome(method="scipy LSA", seconds=lsa_s, prepared=prepared, unit_of_household=lsa_units)
+            _outcome(
+                method="scipy LSA", seconds=lsa_s, prepared=prepared, unit_of_household=lsa_units
+            )
         )
     greedy_units, greedy_s = greedy(prepared=prepared, pairs=pairs)
     outcomes.append(
-        _outcome(method="greedy", seconds=greedy_s, prepared=prepared, unit_of_household=greedy_units)
+        _outcome(
+            method="greedy", seconds=greedy_s, prepared=prepared, unit_of_household=greedy_units
+        )
     )
     check: dict[str, Any] | None = None
     if size <= check_max:
@@ -418,11 +436,11 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         t = row["timings"]
         check = row["independent_check"]
-        check_text = (
-            "not run"
-            if check is None
-            else f"{'same optimum' if check['agree'] else 'DIFFERENT'} ({check['detail']}; {check['seconds']} s)"
-        )
+        if check is None:
+            check_text = "not run"
+        else:
+            verdict = "same optimum" if check["agree"] else "DIFFERENT"
+            check_text = f"{verdict} ({check['detail']}; {check['seconds']} s)"
         lines.append(
             f"| {row['size']:,} | {row['feasible_pairs']:,} | {row['candidate_pairs']:,} | "
             f"{row['pricing_rounds']} | {t['candidates_s']:.2f} | {t['solve_s']:.2f} | "
@@ -438,7 +456,8 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         for o in row["outcomes"]:
             lines.append(
-                f"| {row['size']:,} | {o['method']} | {o['seconds']:.2f} | {o['households_placed']} | "
+                f"| {row['size']:,} | {o['method']} | {o['seconds']:.2f} | "
+                f"{o['households_placed']} | "
                 f"{o['families_placed']} | {o['children_placed']} | {o['mean_school_trip_km']} | "
                 f"{o['max_school_trip_km']} | {o['mean_days_placed']} |"
             )
@@ -460,7 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scipy-max", type=int, default=2000)
     parser.add_argument("--check-max", type=int, default=2000)
     args = parser.parse_args(argv)
-    row = run_size(size=args.size, seed=args.seed, scipy_max=args.scipy_max, check_max=args.check_max)
+    row = run_size(
+        size=args.size, seed=args.seed, scipy_max=args.scipy_max, check_max=args.check_max
+    )
     print(json.dumps(row))
     return 0
 

@@ -44,6 +44,8 @@ class Prepared:
     available_until_day: IntArray
     max_stay_days: IntArray
     is_transitional: BoolArray
+    # 0 emergency, 1 transitional, 2 other.
+    kind_code: IntArray
     # Children in household order; child_household[i] is the household index of child i.
     child_ids: list[str]
     child_household: IntArray
@@ -161,6 +163,7 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
             [u.max_stay_days if u.max_stay_days is not None else _OPEN_END_DAYS for u in units]
         ),
         is_transitional=np.asarray([u.kind == "transitional" for u in units], dtype=bool),
+        kind_code=ints([("emergency", "transitional", "other").index(u.kind) for u in units]),
         child_ids=[c.id for _, c in children],
         child_household=ints([i for i, _ in children]),
         child_limit_km=child_limit_km,

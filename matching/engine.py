@@ -67,7 +67,7 @@ def solve(
         initial_candidates=_initial_candidates(
             pairs=pairs, costs=costs, policy=policy, per_household=candidates_per_household
         ),
-        added_per_household=4 * candidates_per_household,
+        added_per_household=16 * candidates_per_household,
     )
     solve_done = time.perf_counter()
 
@@ -86,13 +86,11 @@ def solve(
         fixed_household=fixed_household,
     )
     explainer = Explainer(prepared=prepared, pairs=pairs, costs=costs, policy=policy)
-    proposals: list[Proposal] = []
-    unmatched: list[Unmatched] = []
-    for household in range(prepared.n_households):
-        if unit_of_household[household] >= 0:
-            proposals.append(explainer.proposal(household=household, assignment=assignment))
-        else:
-            unmatched.append(explainer.unmatched(household=household, assignment=assignment))
+    proposals: list[Proposal] = explainer.proposals(assignment=assignment)
+    unmatched: list[Unmatched] = [
+        explainer.unmatched(household=household, assignment=assignment)
+        for household in np.flatnonzero(unit_of_household < 0).tolist()
+    ]
     explained = time.perf_counter()
 
     return MatchingResult(
@@ -141,14 +139,28 @@ def _initial_candidates(
     # Only for ranking the guess: the first tier after placement, fit breaking its ties.
     key = costs.pair_cost(secondary[0], all_pairs).astype(np.float64)
     key += costs.pair_cost("fit", all_pairs) / 1000.0
+    # Among equals (a household without children is indifferent between many units), prefer
+    # units few others can use, so the first guess leaves contested units to those who need them.
+    demand = np.bincount(pairs.unit, minlength=costs.prepared.n_units).astype(np.float64)
+    key += demand[pairs.unit] / (demand.max() + 1.0) / 1000.0
     bounds = np.flatnonzero(np.r_[True, pairs.household[1:] != pairs.household[:-1], True])
     starts, stops = bounds[:-1], bounds[1:]
+    # The best few of every unit kind: waiting earns more on a transitional unit, so everyone's
+    # very best are transitional units and competition decides who ends up on the others.
+    kind_code = costs.prepared.kind_code
     for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
         if stop - start <= per_household:
             chosen[start:stop] = True
-        else:
-            best = np.argpartition(key[start:stop], per_household)[:per_household]
-            chosen[start + best] = True
+            continue
+        segment_key = key[start:stop]
+        segment_kind = kind_code[pairs.unit[start:stop]]
+        for kind in range(3):
+            of_kind = np.flatnonzero(segment_kind == kind)
+            if len(of_kind) <= per_household:
+                chosen[start + of_kind] = True
+            else:
+                best = np.argpartition(segment_key[of_kind], per_household)[:per_household]
+                chosen[start + of_kind[best]] = True
     # Plus each unit's few best households: competition for a unit shows from its side.
     if pairs.unit.max(initial=0) < 2**16:
         by_unit = np.argsort(pairs.unit.astype(np.uint16), kind="stable")

@@ -50,6 +50,129 @@ class Explainer:
             prepared.child_household, np.arange(prepared.n_households + 1)
         )
         self.weight = placement_weights(prepared.children_count > 0)
+        self.pair_keys = pairs.household * prepared.n_units + pairs.unit
+
+    # Vectorised over all placed households ------------------------------------------------
+
+    def own_rank_key(self) -> IntArray:
+        """One integer per pair that orders a household's own options lexicographically by tier.
+
+        Each lower tier is shifted to start at 0 and the key multiplied by its range + 1, so a
+        difference in a higher tier always outweighs any difference below it.
+        """
+        n_pairs = len(self.pairs.household)
+        everything = np.arange(n_pairs, dtype=np.int64)
+        key = np.zeros(n_pairs, dtype=np.int64)
+        largest = 0
+        for tier in self.secondary_tiers:
+            cost = self.costs.pair_cost(tier, everything)
+            low = int(cost.min(initial=0))
+            spread = int(cost.max(initial=0)) - low + 1
+            if (largest + 1) * spread >= 2**62:
+                raise OverflowError("tier ranges too wide for one ranking key")
+            key = key * spread + (cost - low)
+            largest = (largest + 1) * spread
+        return key
+
+    def best_alternatives(self, *, households: IntArray, own_pairs: IntArray) -> IntArray:
+        """For each household, its best feasible pair other than its own (-1 if none)."""
+        key = self.own_rank_key()
+        key[own_pairs] = np.iinfo(np.int64).max
+        best = np.full(len(households), -1, dtype=np.int64)
+        no_pair = np.iinfo(np.int64).max
+        for row, household in enumerate(households.tolist()):
+            lo, hi = int(self.pair_bounds[household]), int(self.pair_bounds[household + 1])
+            if hi > lo:
+                # argmin takes the first minimum: the lowest unit id among equals.
+                at = lo + int(np.argmin(key[lo:hi]))
+                if key[at] != no_pair:
+                    best[row] = at
+        return best
+
+    def pair_indices(self, *, households: IntArray, units: IntArray) -> IntArray:
+        """Index of each (household, unit) among the feasible pairs, or -1."""
+        found = np.full(len(households), -1, dtype=np.int64)
+        if not len(self.pair_keys):
+            return found
+        valid = (households >= 0) & (units >= 0)
+        keys = households * self.p.n_units + units
+        at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+        hit = valid & (self.pair_keys[at] == keys)
+        found[hit] = at[hit]
+        return found
+
+    def tier_matrix(self, pair_index: IntArray) -> IntArray:
+        """Costs per secondary tier (rows) for these pairs (columns); 0 where the index is -1."""
+        present = pair_index >= 0
+        rows = []
+        for tier in self.secondary_tiers:
+            row = np.zeros(len(pair_index), dtype=np.int64)
+            row[present] = self.costs.pair_cost(tier, pair_index[present])
+            rows.append(row)
+        return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(pair_index))
+
+    def proposals(self, *, assignment: Assignment) -> list[Proposal]:
+        placed = np.flatnonzero(assignment.unit_of_household >= 0)
+        units = assignment.unit_of_household[placed]
+        free = ~assignment.fixed_household[placed]
+        own = self.pair_indices(households=placed, units=units)
+        alternative = np.full(len(placed), -1, dtype=np.int64)
+        alternative[free] = self.best_alternatives(households=placed[free], own_pairs=own[free])
+        has = alternative >= 0
+        alternative_unit = _take(self.pairs.unit, alternative)
+        taker = _take(assignment.household_of_unit, alternative_unit)
+        taker_now = self.pair_indices(households=taker, units=alternative_unit)
+        taker_after = self.pair_indices(households=taker, units=units)
+        now = self.tier_matrix(own) + self.tier_matrix(taker_now)
+        after = self.tier_matrix(alternative) + self.tier_matrix(taker_after)
+        # The one who holds the alternative is left without a place if it cannot take ours.
+        placement_delta = np.where(
+            (taker >= 0) & (taker_after < 0), self.weight[np.maximum(taker, 0)], 0
+        )
+        deltas = np.vstack([placement_delta, after - now])
+        tier_names: list[TierName] = ["placement", *self.secondary_tiers]
+        held_by_fixed = (taker >= 0) & assignment.fixed_household[np.maximum(taker, 0)]
+        result: list[Proposal] = []
+        for row, household in enumerate(placed.tolist()):
+            unit = int(units[row])
+            figures = self.figures(household=household, unit=unit)
+            best: Alternative | None = None
+            if has[row]:
+                other = int(taker[row])
+                alt_unit = int(alternative_unit[row])
+                if held_by_fixed[row]:
+                    tier: TierName | None = None
+                    why = "it is held by an offer already out or accepted"
+                else:
+                    tier, why = self._first_change(
+                        [(name, int(deltas[k, row])) for k, name in enumerate(tier_names)]
+                    )
+                    holder = (
+                        f"it went to household {self.p.household_ids[other]}; moving this "
+                        "household there (and that one here) "
+                        if other >= 0
+                        else "moving this household there "
+                    )
+                    why = holder + why
+                best = Alternative(
+                    unit_id=self.p.unit_ids[alt_unit],
+                    figures=self.figures(household=household, unit=alt_unit),
+                    taken_by_household_id=self.p.household_ids[other] if other >= 0 else None,
+                    deciding_tier=tier,
+                    reason=why,
+                )
+            fixed = not bool(free[row])
+            result.append(
+                Proposal(
+                    household_id=self.p.household_ids[household],
+                    unit_id=self.p.unit_ids[unit],
+                    fixed=fixed,
+                    figures=figures,
+                    best_alternative=best,
+                    explanation=self._proposal_text(figures=figures, fixed=fixed, best=best),
+                )
+            )
+        return result
 
     # Figures -------------------------------------------------------------------------------
 
@@ -132,69 +255,7 @@ class Explainer:
         points = abs(delta) * self.policy.score_resolution_points
         return f"would {word} tier {tier} by {points:.3f} points"
 
-    def swap_deltas(
-        self, *, household: int, unit: int, alternative_pair: int, taker: int
-    ) -> list[tuple[TierName, int]]:
-        """Tier changes if `household` moved from `unit` to the alternative's unit."""
-        mine_now = self._pair_index(household=household, unit=unit)
-        alternative_unit = int(self.pairs.unit[alternative_pair])
-        now = self._tier_costs(mine_now) if mine_now is not None else None
-        after = self._tier_costs(alternative_pair)
-        placement_delta = 0
-        if taker >= 0:
-            taker_now = self._pair_index(household=taker, unit=alternative_unit)
-            taker_after = self._pair_index(household=taker, unit=unit)
-            if taker_now is not None:
-                now = [a + b for a, b in zip(now or [], self._tier_costs(taker_now), strict=True)]
-            if taker_after is None:
-                placement_delta = int(self.weight[taker])
-            else:
-                after = [a + b for a, b in zip(after, self._tier_costs(taker_after), strict=True)]
-        deltas: list[tuple[TierName, int]] = [("placement", placement_delta)]
-        if now is not None:
-            deltas += [
-                (tier, a - b) for tier, a, b in zip(self.secondary_tiers, after, now, strict=True)
-            ]
-        return deltas
-
     # Proposals and unmatched -------------------------------------------------------------
-
-    def proposal(self, *, household: int, assignment: Assignment) -> Proposal:
-        unit = int(assignment.unit_of_household[household])
-        figures = self.figures(household=household, unit=unit)
-        fixed = bool(assignment.fixed_household[household])
-        best: Alternative | None = None
-        ranked = self._ranked_units(household, leave_out=unit)
-        if not fixed and len(ranked):
-            alternative_pair = int(ranked[0])
-            alternative_unit = int(self.pairs.unit[alternative_pair])
-            taker = int(assignment.household_of_unit[alternative_unit])
-            tier, why = self._first_change(
-                self.swap_deltas(
-                    household=household,
-                    unit=unit,
-                    alternative_pair=alternative_pair,
-                    taker=taker,
-                )
-            )
-            holder = f"it went to household {self.p.household_ids[taker]}" if taker >= 0 else ""
-            move = "moving this household there" + (" (and that one here)" if taker >= 0 else "")
-            reason = f"{holder}; {move} {why}" if holder else f"{move} {why}"
-            best = Alternative(
-                unit_id=self.p.unit_ids[alternative_unit],
-                figures=self.figures(household=household, unit=alternative_unit),
-                taken_by_household_id=self.p.household_ids[taker] if taker >= 0 else None,
-                deciding_tier=tier,
-                reason=reason,
-            )
-        return Proposal(
-            household_id=self.p.household_ids[household],
-            unit_id=self.p.unit_ids[unit],
-            fixed=fixed,
-            figures=figures,
-            best_alternative=best,
-            explanation=self._proposal_text(figures=figures, fixed=fixed, best=best),
-        )
 
     def _proposal_text(self, *, figures: PairFigures, fixed: bool, best: Alternative | None) -> str:
         if fixed:
@@ -296,3 +357,11 @@ class Explainer:
             f"{n} {'' if i == 0 else 'more '}{phrases[rule]}" for i, (rule, n) in enumerate(counts)
         ]
         return f"No feasible unit among {p.n_units}: " + "; ".join(parts) + "."
+
+
+def _take(values: IntArray, index: IntArray) -> IntArray:
+    """values[index], and -1 where index is -1."""
+    taken = np.full(len(index), -1, dtype=np.int64)
+    present = index >= 0
+    taken[present] = values[index[present]]
+    return taken

@@ -108,12 +108,15 @@ def solve_lexicographic(
         while position + len(group) < len(tiers):
             lower = tiers[position + len(group)]
             lower_pair_cost = lower.pair_cost(alive)
-            weight = _objective_range(
-                pair_cost=lower_pair_cost,
-                bypass_cost=lower.bypass_cost,
-                pair_household=pair_household[alive],
-                bypass_free=bypass_state == _FREE,
-            ) + 1
+            weight = (
+                _objective_range(
+                    pair_cost=lower_pair_cost,
+                    bypass_cost=lower.bypass_cost,
+                    pair_household=pair_household[alive],
+                    bypass_free=bypass_state == _FREE,
+                )
+                + 1
+            )
             largest = max(_largest(pair_cost), _largest(bypass_cost)) * weight + max(
                 _largest(lower_pair_cost), _largest(lower.bypass_cost)
             )
@@ -168,6 +171,15 @@ def solve_lexicographic(
             # Pricing: a left-out pair with negative reduced cost could still improve this tier.
             reduced = pair_cost + potential[alive_household] - potential[alive_unit_node]
             improving = np.flatnonzero((reduced < 0) & ~in_candidates[alive])
+            if __import__("os").environ.get("FLOW_DEBUG"):
+                print(
+                    [t.name for t in group],
+                    len(alive),
+                    len(chosen),
+                    len(improving),
+                    len(np.unique(alive_household[improving])),
+                    int(reduced[improving].min(initial=0)),
+                )
             if not len(improving):
                 break
             added = _most_negative_per_household(

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matching.cli import main
+from tests.matching.reference import random_instance
+
+
+def test_match_writes_result_json_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    instance_file = tmp_path / "instance.json"
+    instance_file.write_text(random_instance(11).model_dump_json())
+    output = tmp_path / "result.json"
+    assert (
+        main(["match", str(instance_file), "--policy", "school-first", "--output", str(output)])
+        == 0
+    )
+    result = json.loads(output.read_text())
+    assert result["policy_name"] == "school-first"
+    assert main(["match", str(instance_file), "--table"]) == 0
+    assert "policy default v1" in capsys.readouterr().out
+
+
+def test_match_rejects_bad_input_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    instance_file = tmp_path / "instance.json"
+    instance_file.write_text(json.dumps({"households": [], "units": [], "speed": "max"}))
+    assert main(["match", str(instance_file)]) == 2
+    assert "Extra inputs are not permitted" in capsys.readouterr().err
+    policy_file = tmp_path / "policy.json"
+    policy_file.write_text(json.dumps({"name": "x", "version": 1, "tiers": ["fit"]}))
+    instance_file.write_text(json.dumps({"households": [], "units": []}))
+    assert main(["match", str(instance_file), "--policy", str(policy_file)]) == 2
+    assert "'placement' must come first" in capsys.readouterr().err
