@@ -18,12 +18,15 @@ all pairs (LP duality), and the dual bound printed per tier proves it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
+
+_log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -171,15 +174,13 @@ def solve_lexicographic(
             # Pricing: a left-out pair with negative reduced cost could still improve this tier.
             reduced = pair_cost + potential[alive_household] - potential[alive_unit_node]
             improving = np.flatnonzero((reduced < 0) & ~in_candidates[alive])
-            if __import__("os").environ.get("FLOW_DEBUG"):
-                print(
-                    [t.name for t in group],
-                    len(alive),
-                    len(chosen),
-                    len(improving),
-                    len(np.unique(alive_household[improving])),
-                    int(reduced[improving].min(initial=0)),
-                )
+            _log.debug(
+                "tiers %s: %d pairs on the face, %d candidates, %d price negative",
+                [t.name for t in group],
+                len(alive),
+                len(chosen),
+                len(improving),
+            )
             if not len(improving):
                 break
             added = _most_negative_per_household(
