@@ -163,6 +163,15 @@ def _keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _offers_expire(args: argparse.Namespace) -> int:
+    from service.offers.service import expire_due_offers
+
+    with _session() as session:
+        expired = expire_due_offers(session, actor="onderdak-system (offers expire)")
+    print(f"Expired {expired} offer(s); their units are available again.")
+    return 0
+
+
 def _expiry(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=AMSTERDAM)
@@ -224,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("key_id", type=uuid.UUID)
     rotate.add_argument("--grace-hours", type=int, default=168)
     rotate.set_defaults(handler=_keys_rotate)
+
+    offers = commands.add_parser("offers", help="offers")
+    offer_commands = offers.add_subparsers(dest="offers_command", required=True)
+    offer_commands.add_parser(
+        "expire", help="expire offers past their time and release their units (for cron)"
+    ).set_defaults(handler=_offers_expire)
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec from the app")
     spec.add_argument("--output", default=str(OPENAPI_PATH))

@@ -386,7 +386,7 @@ def _lock_open_offer(session: Session, *, principal: Principal, offer_id: uuid.U
     if offer.status != OfferStatus.OPEN.value:
         raise Conflict(
             f"Offer {offer.id} is {offer.status}; only an open offer can be answered.",
-            extensions={"status": offer.status},
+            extensions={"offer_status": offer.status},
         )
     return offer
 
@@ -404,7 +404,7 @@ def accept_offer(
     if offer.expires_at <= now:
         raise Conflict(
             f"Offer {offer.id} expired at {offer.expires_at.isoformat()}; make a new one.",
-            extensions={"status": "expired"},
+            extensions={"offer_status": "expired"},
         )
     move_in_on = move_in_on or today_amsterdam()
     if move_in_on < today_amsterdam(offer.created_at):

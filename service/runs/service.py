@@ -386,7 +386,7 @@ def _require_result(run: MatchRun) -> dict[str, Any]:
     if run.status != RunStatus.COMPLETED.value or run.result is None:
         raise Conflict(
             f"Match run {run.id} is {run.status}; its results exist once it is completed.",
-            extensions={"status": run.status},
+            extensions={"run_status": run.status},
         )
     return run.result
 
