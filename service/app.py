@@ -22,6 +22,7 @@ from service.policies.router import router as policies_router
 from service.reference.router import router as reference_router
 from service.runs.router import router as runs_router
 from service.schools.router import router as schools_router
+from service.stats.router import router as stats_router
 from service.units.router import router as units_router
 
 API_DESCRIPTION = """\
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(policies_router)
     app.include_router(runs_router)
     app.include_router(offers_router)
+    app.include_router(stats_router)
     _document_common_problems(app)
     return app
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.households import service as households
-from service.households.models import Household
-from service.households.schemas import HouseholdCreate
+from service.households.models import Eviction, Household
+from service.households.schemas import EvictionCreate, HouseholdCreate
 from service.reference import repository as reference_repository
 from service.reference import service as reference
 from service.reference.models import Corporation, Municipality
@@ -167,6 +167,32 @@ def make_household(
                 "homeless_since": homeless_since,
                 "needed_from": needed_from,
                 **fields,
+            }
+        ),
+    )
+
+
+def make_eviction(
+    session: Session,
+    *,
+    household: Household,
+    eviction_date: date,
+    state: str = "executed",
+    reason: str = "rent_arrears",
+    landlord_type: str = "social",
+    children_involved: int | None = None,
+) -> Eviction:
+    """An eviction recorded through the service (executed: starts the household's episode)."""
+    return households.record_eviction(
+        session,
+        household=household,
+        data=EvictionCreate.model_validate(
+            {
+                "eviction_date": eviction_date,
+                "state": state,
+                "reason": reason,
+                "landlord_type": landlord_type,
+                "children_involved": children_involved,
             }
         ),
     )
