@@ -32,4 +32,5 @@ def record_event(
         request_id=current_request_id(),
     )
     session.add(event)
+    session.flush()
     return event

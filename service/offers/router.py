@@ -6,16 +6,19 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from service.auth.dependencies import allow
 from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.core.errors import problem_responses
+from service.core.idempotency import IdempotencyKey, idempotent
 from service.core.pagination import Cursor, Limit
 from service.offers import service
 from service.offers.models import OfferStatus, PlacementStatus
 from service.offers.schemas import (
+    HandOfferCreate,
     OfferAccept,
     OfferDecline,
     OfferPage,
@@ -59,6 +62,40 @@ def list_offers(
     )
     return OfferPage(
         items=[service.to_read(o, principal=principal) for o in rows], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/offers",
+    status_code=201,
+    response_model=OfferRead,
+    responses=problem_responses(401, 403, 409, 422),
+)
+def make_hand_offer(
+    data: HandOfferCreate,
+    session: SessionDep,
+    principal: OfferWriter,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """An offer by hand (household + unit, with a reason). It passes the same hard rules as a
+    run, unless named rules are overridden with a reason: recorded, audited and reported in the
+    children's-rights check of every later run."""
+
+    def create() -> tuple[int, OfferRead, dict[str, str]]:
+        with service.conflicts_as_409():
+            offer = service.make_hand_offer(session, principal=principal, data=data)
+        return (
+            201,
+            service.to_read(offer, principal=principal),
+            {"Location": f"/v1/offers/{offer.id}"},
+        )
+
+    return idempotent(
+        session,
+        scope=f"POST /v1/offers {principal.actor}",
+        key=idempotency_key,
+        payload=data,
+        create=create,
     )
 
 

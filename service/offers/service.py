@@ -41,7 +41,8 @@ from service.offers.models import (
     PlacementEndReason,
     PlacementStatus,
 )
-from service.offers.schemas import OfferRead, PlacementEnd, PlacementRead
+from service.offers.rules import broken_rules
+from service.offers.schemas import HandOfferCreate, OfferRead, PlacementEnd, PlacementRead
 from service.runs.models import MatchRun
 from service.units import service as units
 from service.units.models import Unit
@@ -665,3 +666,123 @@ def end_placement(
             session, household=household, before=before, actor=actor, why="placement ended"
         )
     return placement
+
+
+# --- hand offers and withdrawals --------------------------------------------------------------
+
+
+def make_hand_offer(session: Session, *, principal: Principal, data: HandOfferCreate) -> Offer:
+    """A desk's own offer: the same hard rules as a run, unless named rules are overridden with
+    a reason (recorded on the offer and reported in the children's-rights check)."""
+    from service.policies import service as policies
+    from service.runs.instance import build_pair_instance
+
+    household = repository.get_household(session, data.household_id)
+    if household is None or not principal.sees_municipality(household.municipality_code):
+        raise Invalid(
+            f"Household {data.household_id} does not exist.",
+            errors=[FieldError(field="body.household_id", message="unknown household")],
+        )
+    if session.get(Unit, data.unit_id) is None:
+        raise Invalid(
+            f"Unit {data.unit_id} does not exist.",
+            errors=[FieldError(field="body.unit_id", message="unknown unit")],
+        )
+    lock_pairs(session, unit_ids=[data.unit_id], household_ids=[data.household_id])
+    household = _locked_household(session, data.household_id)
+    if household.status not in (
+        HouseholdStatus.AT_RISK.value,
+        HouseholdStatus.HOMELESS.value,
+        HouseholdStatus.PLACED.value,
+    ):
+        raise Conflict(
+            f"Household {household.id} is {household.status}; it cannot get an offer now.",
+            extensions={"household_status": household.status},
+        )
+    policy = policies.resolve_policy(session, reference=None)
+    engine_policy = policies.engine_policy(policy)
+    instance = build_pair_instance(
+        session,
+        household=household,
+        unit_id=data.unit_id,
+        policy=engine_policy,
+        today=today_amsterdam(),
+    )
+    broken = broken_rules(instance=instance, policy=engine_policy)
+    not_overridden = [rule for rule in broken if rule not in data.override_rules]
+    if not_overridden:
+        raise Invalid(
+            "The offer breaks hard rules: " + ", ".join(not_overridden) + ". "
+            "Choose another unit, or override the rules with a reason.",
+            errors=[
+                FieldError(field="body.override_rules", message=f"rule broken: {rule}")
+                for rule in not_overridden
+            ],
+            extensions={"broken_rules": broken},
+        )
+    trips = measure_school_trips_km(
+        session, pairs=[(c.id, data.unit_id) for c in household.children if c.school_id]
+    )
+    actor = principal.actor
+    _reserve(session, unit_id=data.unit_id, actor=actor)
+    _mark_offered(session, household=household, actor=actor)
+    offer = _new_offer(
+        session,
+        household_id=household.id,
+        unit_id=data.unit_id,
+        policy_id=policy.id,
+        valid_hours=policy.offer_valid_hours,
+        run_id=None,
+        source=OfferSource.HAND,
+        actor=actor,
+        explanation={
+            "hand": True,
+            "policy": policy.reference,
+            "broken_rules": broken,
+            "child_trips": [
+                {"child_id": str(child_id), "school_trip_km": km}
+                for (child_id, _), km in sorted(trips.items(), key=lambda kv: str(kv[0][0]))
+            ],
+        },
+        hand_reason=data.reason,
+        overridden_rules=broken,
+        override_reason=data.override_reason if broken else None,
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="offer.made",
+        entity_type="offer",
+        entity_id=offer.id,
+        before=None,
+        after={
+            **_offer_snapshot(offer),
+            "source": "hand",
+            "reason": data.reason,
+            "overridden_rules": broken,
+            "override_reason": offer.override_reason,
+        },
+    )
+    return offer
+
+
+def withdraw_unit(session: Session, *, principal: Principal, unit_id: uuid.UUID) -> Unit:
+    """A corporation takes a unit off the market; an open offer on it is cancelled first and its
+    household goes back to the pool. A unit with a running placement stays refused (409)."""
+    unit = units.get_unit(session, unit_id=unit_id, for_update=True)
+    if not principal.sees_corporation(unit.corporation_id):
+        raise NotFound(f"Unit {unit_id} does not exist.")
+    before = unit.status
+    cancel_offers_for_withdrawn_unit(session, unit_id=unit_id, actor=principal.actor)
+    unit = units.get_unit(session, unit_id=unit_id, for_update=True)
+    unit = units.withdraw_unit(session, unit=unit)
+    record_event(
+        session,
+        actor=principal.actor,
+        action="unit.withdrawn",
+        entity_type="unit",
+        entity_id=unit.id,
+        before={"status": before},
+        after={"status": unit.status},
+    )
+    return unit

@@ -77,6 +77,87 @@ def _unit_features(unit: UnitRow) -> list[Need]:
     return features
 
 
+def engine_household(h: HouseholdRow, *, levels: dict[uuid.UUID, str], today: date) -> Household:
+    """One household as the engine sees it."""
+    return Household(
+        id=str(h.id),
+        # The engine counts members; a household of children alone still fills the unit.
+        adults=max(1, h.adults),
+        children=[
+            Child(
+                id=str(c.id),
+                school_id=str(c.school_id) if c.school_id else NO_SCHOOL_ID,
+                school_level=levels.get(c.school_id, "primary") if c.school_id else "primary",
+                school_trip_limit_km=c.school_trip_limit_km,
+            )
+            for c in sorted(h.children, key=lambda c: str(c.id))
+        ],
+        bedrooms_needed=households.min_bedrooms(h),
+        needs=_needs(h),
+        days_in_temporary_housing=households.days_in_temporary_housing(h, today=today) or 0,
+        # Someone who needed a place last month needs one from today.
+        needed_from=max(h.needed_from, today),
+        expected_stay_days=h.expected_stay_days,
+        safety_exclusions=[
+            SafetyExclusion(
+                center=Coordinates(
+                    latitude=to_shape(e.location).y, longitude=to_shape(e.location).x
+                ),
+                min_distance_km=e.min_distance_m / 1000.0,
+            )
+            for e in h.safety_exclusions
+        ],
+    )
+
+
+def engine_unit(point: repository.UnitPoint) -> Unit:
+    """One unit as the engine sees it."""
+    return Unit(
+        id=str(point.unit.id),
+        kind=point.unit.kind,
+        bedrooms=point.unit.bedrooms,
+        max_occupants=point.unit.max_occupants,
+        features=_unit_features(point.unit),
+        available_from=point.unit.available_from,
+        available_until=point.unit.available_until,
+        max_stay_days=point.unit.max_stay_days,
+        location=Coordinates(latitude=point.latitude, longitude=point.longitude),
+    )
+
+
+def build_pair_instance(
+    session: Session, *, household: HouseholdRow, unit_id: uuid.UUID, policy: Policy, today: date
+) -> Instance:
+    """An instance of one household and one unit, to check a hand offer against the hard rules."""
+    point = repository.unit_point(session, unit_id=unit_id)
+    with_school = [c for c in household.children if c.school_id is not None]
+    levels = repository.school_levels(
+        session, school_ids=sorted({c.school_id for c in with_school if c.school_id})
+    )
+    trips: dict[str, dict[str, float]] = {str(c.id): {} for c in household.children}
+    for child_id, trip_unit_id, km in repository.school_trips_km(
+        session,
+        child_ids=[c.id for c in with_school],
+        unit_ids=[unit_id],
+        limits=policy.school_trip_limits,
+    ):
+        trips[str(child_id)][str(trip_unit_id)] = round(km, 6)
+    for child in household.children:
+        if child.school_id is None:
+            trips[str(child.id)] = {str(unit_id): 0.0}
+    declined = {u for _, u in repository.declined_pairs(session, household_ids=[household.id])}
+    return Instance(
+        households=[engine_household(household, levels=levels, today=today)],
+        units=[engine_unit(point)],
+        school_trip_km=trips,
+        excluded_pairs=(
+            [Pair(household_id=str(household.id), unit_id=str(unit_id))]
+            if unit_id in declined
+            else []
+        ),
+    )
+
+
 def instance_hash(instance: Instance) -> str:
     return hashlib.sha256(instance.model_dump_json().encode()).hexdigest()
 
@@ -143,51 +224,10 @@ def build_instance(
 
     # The engine's records.
     engine_households = [
-        Household(
-            id=str(h.id),
-            # The engine counts members; a household of children alone still fills the unit.
-            adults=max(1, h.adults),
-            children=[
-                Child(
-                    id=str(c.id),
-                    school_id=str(c.school_id) if c.school_id else NO_SCHOOL_ID,
-                    school_level=levels.get(c.school_id, "primary") if c.school_id else "primary",
-                    school_trip_limit_km=c.school_trip_limit_km,
-                )
-                for c in sorted(h.children, key=lambda c: str(c.id))
-            ],
-            bedrooms_needed=households.min_bedrooms(h),
-            needs=_needs(h),
-            days_in_temporary_housing=households.days_in_temporary_housing(h, today=today) or 0,
-            # Someone who needed a place last month needs one from today.
-            needed_from=max(h.needed_from, today),
-            expected_stay_days=h.expected_stay_days,
-            safety_exclusions=[
-                SafetyExclusion(
-                    center=Coordinates(
-                        latitude=to_shape(e.location).y, longitude=to_shape(e.location).x
-                    ),
-                    min_distance_km=e.min_distance_m / 1000.0,
-                )
-                for e in h.safety_exclusions
-            ],
-        )
+        engine_household(h, levels=levels, today=today)
         for h in sorted(taking_part, key=lambda h: str(h.id))
     ]
-    engine_units = [
-        Unit(
-            id=str(p.unit.id),
-            kind=p.unit.kind,
-            bedrooms=p.unit.bedrooms,
-            max_occupants=p.unit.max_occupants,
-            features=_unit_features(p.unit),
-            available_from=p.unit.available_from,
-            available_until=p.unit.available_until,
-            max_stay_days=p.unit.max_stay_days,
-            location=Coordinates(latitude=p.latitude, longitude=p.longitude),
-        )
-        for p in sorted(units, key=lambda p: str(p.unit.id))
-    ]
+    engine_units = [engine_unit(p) for p in sorted(units, key=lambda p: str(p.unit.id))]
     unit_id_set = set(unit_ids)
     fixed = sorted(
         (

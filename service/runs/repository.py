@@ -103,6 +103,14 @@ def units_in_scope(session: Session, *, municipalities: Sequence[str]) -> list[U
     return [UnitPoint(unit=row[0], longitude=row[1], latitude=row[2]) for row in rows]
 
 
+def unit_point(session: Session, *, unit_id: uuid.UUID) -> UnitPoint:
+    geometry = func.ST_GeomFromWKB(func.ST_AsBinary(Unit.location))
+    row = session.execute(
+        select(Unit, func.ST_X(geometry), func.ST_Y(geometry)).where(Unit.id == unit_id)
+    ).one()
+    return UnitPoint(unit=row[0], longitude=row[1], latitude=row[2])
+
+
 def declined_pairs(
     session: Session, *, household_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
