@@ -472,7 +472,8 @@ def close_household(
 # Bulk import
 
 
-def _fingerprint_of_input(session: Session, data: HouseholdCreate) -> dict[str, Any]:
+def _fingerprint_of_input(data: HouseholdCreate) -> dict[str, Any]:
+    """What a bulk row says about a household, comparable with `_fingerprint_of_stored`."""
     return {
         "adults": data.adults,
         "children": sorted(
@@ -551,7 +552,7 @@ def import_households(
         if existing is None:
             register_household(session, data=data)
             return "created"
-        if _fingerprint_of_stored(session, existing) == _fingerprint_of_input(session, data):
+        if _fingerprint_of_stored(session, existing) == _fingerprint_of_input(data):
             return "unchanged"
         raise Conflict(
             f"Case reference {data.case_reference!r} is already registered in "
