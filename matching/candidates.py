@@ -282,10 +282,16 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
                     km = km[mine] + child_km[theirs]
                 if len(reachable) == 0:
                     break
-        households_out.append(np.full(len(reachable), household, dtype=np.int64))
-        units_out.append(reachable)
-        points_out.append(points)
-        km_out.append(km)
+        # The other hard rules per household: no all-pairs array before filtering.
+        ok = pair_rules_hold(
+            prepared=prepared,
+            household=np.full(len(reachable), household, dtype=np.int64),
+            unit=reachable,
+        )
+        households_out.append(np.full(int(ok.sum()), household, dtype=np.int64))
+        units_out.append(reachable[ok])
+        points_out.append(points[ok])
+        km_out.append(km[ok])
     if not households_out:
         empty_int = np.zeros(0, np.int64)
         return Pairs(
@@ -294,14 +300,11 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
             school_trip_points=np.zeros(0),
             school_trip_km_total=np.zeros(0),
         )
-    household = np.concatenate(households_out)
-    unit = np.concatenate(units_out)
-    ok = pair_rules_hold(prepared=prepared, household=household, unit=unit)
     return Pairs(
-        household=household[ok],
-        unit=unit[ok],
-        school_trip_points=np.concatenate(points_out)[ok],
-        school_trip_km_total=np.concatenate(km_out)[ok],
+        household=np.concatenate(households_out),
+        unit=np.concatenate(units_out),
+        school_trip_points=np.concatenate(points_out),
+        school_trip_km_total=np.concatenate(km_out),
     )
 
 
@@ -314,9 +317,15 @@ def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) 
     ok &= (p.needs_mask[household] & ~p.features_mask[unit]) == 0
     ok &= _available(p, household, unit)
     if len(p.excluded_keys):
-        ok &= ~np.isin(household * p.n_units + unit, p.excluded_keys)
+        keys = household * p.n_units + unit
+        at = np.minimum(np.searchsorted(p.excluded_keys, keys), len(p.excluded_keys) - 1)
+        ok &= p.excluded_keys[at] != keys
     for unsafe_household, unsafe in p.unsafe_units.items():
-        if len(unsafe):
+        if (
+            len(unsafe)
+            and len(household)
+            and household.min() <= unsafe_household <= household.max()
+        ):
             ok &= ~((household == unsafe_household) & np.isin(unit, unsafe))
     return np.asarray(ok, dtype=bool)
 
