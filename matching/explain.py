@@ -197,9 +197,13 @@ class Explainer:
                     school_trip_limit_km=float(p.child_limit_km[child]),
                 )
             )
-        h = np.asarray([household], dtype=np.int64)
-        u = np.asarray([unit], dtype=np.int64)
-        waiting = float(self.costs.waiting_points(household=h, unit=u)[0])
+        # The same formula as TierCosts.waiting_points, for one pair without array overhead.
+        factor = self.policy.transitional_waiting_factor if self.p.is_transitional[unit] else 1.0
+        waiting = (
+            float(p.days_in_temporary_housing[household])
+            / self.policy.days_per_waiting_point
+            * factor
+        )
         return PairFigures(
             children_placed=len(trips),
             child_trips=trips,
