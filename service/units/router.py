@@ -235,5 +235,7 @@ async def upload_units(
     wheelchair_accessible,ground_floor,pets_allowed,available_from,available_until,
     max_stay_days,rent_cents`. Flags: true/false (empty is false); empty cells mean not given.
     """
+    # An unknown corporation is a 404 before a large upload is parsed at all.
+    corporation = service.get_corporation(session, code=code)
     rows = await read_rows(request)
-    return service.import_units(session, corporation_code=code, rows=rows, partial=partial)
+    return service.import_units(session, corporation=corporation, rows=rows, partial=partial)

@@ -328,14 +328,13 @@ def _upsert(
 
 
 def import_units(
-    session: Session, *, corporation_code: str, rows: list[dict[str, Any]], partial: bool
+    session: Session, *, corporation: Corporation, rows: list[dict[str, Any]], partial: bool
 ) -> BulkReport:
     """Upsert a corporation's units by reference from a JSON array or CSV file.
 
     Uploading the same list again changes nothing. A reference given twice in one upload is an
     error on its later row, since which of the two is meant cannot be known.
     """
-    corporation = get_corporation(session, code=corporation_code)
     first_row: dict[str, int] = {}
     for number, raw in enumerate(rows, start=1):
         reference = raw.get("reference")
