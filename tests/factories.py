@@ -13,7 +13,7 @@ from service.households.schemas import EvictionCreate, HouseholdCreate
 from service.reference import repository as reference_repository
 from service.reference import service as reference
 from service.reference.models import Corporation, Municipality
-from service.reference.schemas import CorporationCreate, MunicipalityCreate
+from service.reference.schemas import CorporationCreate, CorporationUpdate, MunicipalityCreate
 from service.schools import service as schools
 from service.schools.models import School
 from service.schools.schemas import SchoolCreate
@@ -103,10 +103,17 @@ def make_unit(
     rent_cents: int = 65_000,
     status: str = "available",
 ) -> Unit:
-    """A unit of `corporation` (created, serving `municipality`, when it does not exist yet);
-    a `status` other than available is reached through the status functions."""
-    if reference_repository.get_corporation_by_code(session, corporation) is None:
+    """A unit of `corporation` (created, or extended, to serve `municipality`); a `status` other
+    than available is reached through the status functions, as offers reach it."""
+    existing = reference_repository.get_corporation_by_code(session, corporation)
+    if existing is None:
         make_corporation(session, code=corporation, name=corporation, municipalities=[municipality])
+    elif municipality not in {m.code for m in existing.municipalities}:
+        make_municipality(session, code=municipality, name=f"Gemeente {municipality}")
+        served = [m.code for m in existing.municipalities] + [municipality]
+        reference.update_corporation(
+            session, code=corporation, data=CorporationUpdate(municipalities=served)
+        )
     unit = units.create_unit(
         session,
         data=UnitCreate.model_validate(
