@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from matching.result import Proposal
 from service.audit.service import record_event
@@ -73,6 +74,10 @@ def conflicts_as_409() -> Iterator[None]:
             if constraint in message:
                 raise Conflict(meaning, extensions={"constraint": constraint}) from exc
         raise
+    except StaleDataError as exc:
+        raise Conflict(
+            "Another request changed the same record at the same moment; nothing was saved. Retry."
+        ) from exc
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             raise Conflict(

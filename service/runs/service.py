@@ -127,6 +127,29 @@ def start_run(
     return run, False
 
 
+def preview_run(
+    session: Session,
+    *,
+    principal: Principal,
+    municipalities: Sequence[str],
+    policy_reference: str | None = None,
+) -> MatchRun:
+    """A preview solved at once, whatever its size (the CLI and the demo wait for it)."""
+    run, _ = start_run(
+        session,
+        principal=principal,
+        municipalities=municipalities,
+        policy_reference=policy_reference,
+        settings=RunSettings(match_run_sync_max_households=10**9),
+    )
+    return run
+
+
+def run_summary(run: MatchRun) -> RunSummary | None:
+    """The run's summary: outcome, first-come-first-served comparison, children's rights."""
+    return RunSummary.model_validate(run.summary) if run.summary else None
+
+
 def _progress(session: Session, run: MatchRun, *, stage: str, percent: int) -> None:
     run.progress_stage = stage
     run.progress_percent = percent
