@@ -103,6 +103,7 @@ def _decode_cursor(cursor: str, sort: HouseholdSort) -> tuple[date | datetime, u
 def list_page(
     session: Session,
     *,
+    visible_municipalities: list[str] | None,
     municipality_code: str | None,
     status: HouseholdStatus | None,
     has_children: bool | None,
@@ -116,6 +117,8 @@ def list_page(
     """One page (plus one row, to know whether more follow) of (household, sort value) rows."""
     key, descending = _sort_key(sort)
     statement = select(Household, key.label("sort_value"))
+    if visible_municipalities is not None:
+        statement = statement.where(Household.municipality_code.in_(visible_municipalities))
     if municipality_code:
         statement = statement.where(Household.municipality_code == municipality_code)
     if status:

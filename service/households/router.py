@@ -6,9 +6,12 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from service.auth.dependencies import allow
+from service.auth.models import Role
+from service.auth.principal import Principal
 from service.core.bulk import BULK_REQUEST_BODY, BulkReport, Partial, read_rows
 from service.core.concurrency import check_if_match, etag_of, set_etag
 from service.core.db import SessionDep
@@ -33,6 +36,10 @@ from service.households.schemas import (
 
 router = APIRouter(prefix="/v1", tags=["households"])
 
+# Desks work on their own municipalities' households; corporations and auditors never see them.
+HouseholdReader = Annotated[Principal, Depends(allow(Role.DESK, scope="households:read"))]
+HouseholdWriter = Annotated[Principal, Depends(allow(Role.DESK, scope="households:write"))]
+
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The ETag you read; 412 when stale.")
 ]
@@ -42,15 +49,18 @@ IfMatch = Annotated[
     "/households",
     status_code=201,
     response_model=HouseholdRead,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 def create_household(
-    data: HouseholdCreate, session: SessionDep, idempotency_key: IdempotencyKey = None
+    data: HouseholdCreate,
+    session: SessionDep,
+    principal: HouseholdWriter,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a household: `at_risk`, or `homeless` when `homeless_since` is given."""
 
     def create() -> tuple[int, HouseholdRead, dict[str, str]]:
-        household = service.register_household(session, data=data)
+        household = service.register_household(session, data=data, principal=principal)
         return 201, service.to_read(session, household), {"ETag": etag_of(household)}
 
     return idempotent(
@@ -58,9 +68,12 @@ def create_household(
     )
 
 
-@router.get("/households", response_model=Page[HouseholdRead], responses=problem_responses(422))
+@router.get(
+    "/households", response_model=Page[HouseholdRead], responses=problem_responses(401, 403, 422)
+)
 def list_households(
     session: SessionDep,
+    principal: HouseholdReader,
     municipality: Annotated[
         str | None,
         Query(pattern=r"^[Gg][Mm]\d{4}$", description="Merged municipalities' codes resolve."),
@@ -89,6 +102,7 @@ def list_households(
         sort=sort,
         cursor=cursor,
         limit=limit,
+        principal=principal,
     )
     return Page(items=service.to_reads(session, households), next_cursor=next_page)
 
@@ -96,10 +110,12 @@ def list_households(
 @router.post(
     "/households/import",
     response_model=BulkReport,
-    responses=problem_responses(413, 422),
+    responses=problem_responses(401, 403, 413, 422),
     openapi_extra=BULK_REQUEST_BODY,
 )
-async def import_households(request: Request, session: SessionDep, partial: Partial = False) -> Any:
+async def import_households(
+    request: Request, session: SessionDep, principal: HouseholdWriter, partial: Partial = False
+) -> Any:
     """Register households from a JSON array (bodies as for create) or CSV (`text/csv`).
 
     CSV columns: `case_reference,municipality,adults,children,min_bedrooms,wheelchair,
@@ -112,17 +128,23 @@ async def import_households(request: Request, session: SessionDep, partial: Part
     rows = await read_rows(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return service.import_households(
-        session, rows=rows, csv_rows=content_type == "text/csv", partial=partial
+        session,
+        rows=rows,
+        csv_rows=content_type == "text/csv",
+        partial=partial,
+        principal=principal,
     )
 
 
 @router.get(
-    "/households/{household_id}", response_model=HouseholdRead, responses=problem_responses(404)
+    "/households/{household_id}",
+    response_model=HouseholdRead,
+    responses=problem_responses(401, 403, 404),
 )
 def get_household(
-    household_id: uuid.UUID, session: SessionDep, response: Response
+    household_id: uuid.UUID, session: SessionDep, principal: HouseholdReader, response: Response
 ) -> HouseholdRead:
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     set_etag(response, household)
     return service.to_read(session, household)
 
@@ -130,18 +152,21 @@ def get_household(
 @router.patch(
     "/households/{household_id}",
     response_model=HouseholdRead,
-    responses=problem_responses(404, 409, 412, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 def update_household(
     household_id: uuid.UUID,
     data: HouseholdUpdate,
     session: SessionDep,
+    principal: HouseholdWriter,
     response: Response,
     if_match: IfMatch = None,
 ) -> HouseholdRead:
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     check_if_match(if_match, household)
-    household = service.update_household(session, household=household, data=data)
+    household = service.update_household(
+        session, household=household, data=data, principal=principal
+    )
     set_etag(response, household)
     return service.to_read(session, household)
 
@@ -149,17 +174,18 @@ def update_household(
 @router.post(
     "/households/{household_id}/close",
     response_model=HouseholdRead,
-    responses=problem_responses(404, 409, 412, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 def close_household(
     household_id: uuid.UUID,
     data: HouseholdClose,
     session: SessionDep,
+    principal: HouseholdWriter,
     response: Response,
     if_match: IfMatch = None,
 ) -> HouseholdRead:
     """Close the case with a reason (status `closed`); ongoing stays end on the closing day."""
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     check_if_match(if_match, household)
     household = service.close_household(
         session, household=household, reason=data.reason, closed_on=data.closed_on
@@ -172,18 +198,19 @@ def close_household(
     "/households/{household_id}/evictions",
     status_code=201,
     response_model=EvictionRead,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def create_eviction(
     household_id: uuid.UUID,
     data: EvictionCreate,
     session: SessionDep,
+    principal: HouseholdWriter,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a planned or executed eviction; an executed one makes the household `homeless`."""
 
     def create() -> tuple[int, EvictionRead, dict[str, str]]:
-        household = service.get_household(session, household_id=household_id)
+        household = service.get_household(session, household_id=household_id, principal=principal)
         eviction = service.record_eviction(session, household=household, data=data)
         return 201, service.eviction_to_read(eviction), {"ETag": etag_of(eviction)}
 
@@ -199,17 +226,18 @@ def create_eviction(
 @router.get(
     "/households/{household_id}/evictions",
     response_model=Page[EvictionRead],
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def list_evictions(
     household_id: uuid.UUID,
     session: SessionDep,
+    principal: HouseholdReader,
     updated_since: UpdatedSince = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[EvictionRead]:
     """The household's evictions by date."""
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     evictions, next_page = service.list_evictions(
         session, household=household, updated_since=updated_since, cursor=cursor, limit=limit
     )
@@ -219,12 +247,16 @@ def list_evictions(
 @router.get(
     "/households/{household_id}/evictions/{eviction_id}",
     response_model=EvictionRead,
-    responses=problem_responses(404),
+    responses=problem_responses(401, 403, 404),
 )
 def get_eviction(
-    household_id: uuid.UUID, eviction_id: uuid.UUID, session: SessionDep, response: Response
+    household_id: uuid.UUID,
+    eviction_id: uuid.UUID,
+    session: SessionDep,
+    principal: HouseholdReader,
+    response: Response,
 ) -> EvictionRead:
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     eviction = service.get_eviction(session, household=household, eviction_id=eviction_id)
     set_etag(response, eviction)
     return service.eviction_to_read(eviction)
@@ -233,18 +265,19 @@ def get_eviction(
 @router.patch(
     "/households/{household_id}/evictions/{eviction_id}",
     response_model=EvictionRead,
-    responses=problem_responses(404, 409, 412, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 def update_eviction(
     household_id: uuid.UUID,
     eviction_id: uuid.UUID,
     data: EvictionUpdate,
     session: SessionDep,
+    principal: HouseholdWriter,
     response: Response,
     if_match: IfMatch = None,
 ) -> EvictionRead:
     """Correct an eviction, or mark a planned one executed (the household becomes `homeless`)."""
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     eviction = service.get_eviction(session, household=household, eviction_id=eviction_id)
     check_if_match(if_match, eviction)
     eviction = service.update_eviction(session, household=household, eviction=eviction, data=data)
@@ -256,12 +289,13 @@ def update_eviction(
     "/households/{household_id}/stays",
     status_code=201,
     response_model=StayRead,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def create_stay(
     household_id: uuid.UUID,
     data: StayCreate,
     session: SessionDep,
+    principal: HouseholdWriter,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record where the household stays (not in an Onderdak unit: those come from offers).
@@ -270,7 +304,7 @@ def create_stay(
     """
 
     def create() -> tuple[int, StayRead, dict[str, str]]:
-        household = service.get_household(session, household_id=household_id)
+        household = service.get_household(session, household_id=household_id, principal=principal)
         stay = service.record_stay(session, household=household, data=data)
         return 201, service.stay_to_read(stay), {"ETag": etag_of(stay)}
 
@@ -286,17 +320,18 @@ def create_stay(
 @router.get(
     "/households/{household_id}/stays",
     response_model=Page[StayRead],
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def list_stays(
     household_id: uuid.UUID,
     session: SessionDep,
+    principal: HouseholdReader,
     updated_since: UpdatedSince = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[StayRead]:
     """The household's stays by start date."""
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     stays, next_page = service.list_stays(
         session, household=household, updated_since=updated_since, cursor=cursor, limit=limit
     )
@@ -306,12 +341,16 @@ def list_stays(
 @router.get(
     "/households/{household_id}/stays/{stay_id}",
     response_model=StayRead,
-    responses=problem_responses(404),
+    responses=problem_responses(401, 403, 404),
 )
 def get_stay(
-    household_id: uuid.UUID, stay_id: uuid.UUID, session: SessionDep, response: Response
+    household_id: uuid.UUID,
+    stay_id: uuid.UUID,
+    session: SessionDep,
+    principal: HouseholdReader,
+    response: Response,
 ) -> StayRead:
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     stay = service.get_stay(session, household=household, stay_id=stay_id)
     set_etag(response, stay)
     return service.stay_to_read(stay)
@@ -320,18 +359,19 @@ def get_stay(
 @router.patch(
     "/households/{household_id}/stays/{stay_id}",
     response_model=StayRead,
-    responses=problem_responses(404, 409, 412, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 def update_stay(
     household_id: uuid.UUID,
     stay_id: uuid.UUID,
     data: StayUpdate,
     session: SessionDep,
+    principal: HouseholdWriter,
     response: Response,
     if_match: IfMatch = None,
 ) -> StayRead:
     """Change a stay, e.g. end it (`end_date`, exclusive) or reopen it (`end_date: null`)."""
-    household = service.get_household(session, household_id=household_id)
+    household = service.get_household(session, household_id=household_id, principal=principal)
     stay = service.get_stay(session, household=household, stay_id=stay_id)
     check_if_match(if_match, stay)
     stay = service.update_stay(session, household=household, stay=stay, data=data)

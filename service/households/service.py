@@ -21,8 +21,9 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.auth.principal import SYSTEM, Principal
 from service.core.bulk import BulkReport, RowOutcome, run_bulk
-from service.core.errors import Conflict, FieldError, Invalid, NotFound
+from service.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from service.core.geo import as_wgs84, from_db, to_db
 from service.core.pagination import next_cursor
 from service.core.time import today_amsterdam
@@ -149,11 +150,22 @@ def _to_read(household: Household, *, brin: dict[uuid.UUID, str], today: date) -
     )
 
 
-def get_household(session: Session, *, household_id: uuid.UUID) -> Household:
+def get_household(
+    session: Session, *, household_id: uuid.UUID, principal: Principal = SYSTEM
+) -> Household:
+    """The household, if the caller may see it (a desk sees its own municipalities only)."""
     household = repository.get(session, household_id)
-    if household is None:
+    if household is None or not principal.sees_municipality(household.municipality_code):
         raise NotFound(f"Household {household_id} does not exist.")
     return household
+
+
+def _check_may_register_in(principal: Principal, municipality_code: str) -> None:
+    if not principal.sees_municipality(municipality_code):
+        raise Forbidden(
+            f"You register households for your own municipalities, not {municipality_code}.",
+            errors=[FieldError(field="municipality", message="not one of your municipalities")],
+        )
 
 
 def list_households(
@@ -168,9 +180,11 @@ def list_households(
     sort: HouseholdSort,
     cursor: str | None,
     limit: int,
+    principal: Principal = SYSTEM,
 ) -> tuple[list[Household], str | None]:
     rows = repository.list_page(
         session,
+        visible_municipalities=None if principal.is_admin else sorted(principal.municipalities),
         municipality_code=(
             resolve_municipality(session, municipality, field="municipality")
             if municipality
@@ -267,9 +281,12 @@ def _case_reference_guard(
         ) from exc
 
 
-def register_household(session: Session, *, data: HouseholdCreate) -> Household:
+def register_household(
+    session: Session, *, data: HouseholdCreate, principal: Principal = SYSTEM
+) -> Household:
     """Register a household: `at_risk`, or `homeless` when it already lost its home."""
     municipality_code = resolve_municipality(session, data.municipality, field="municipality")
+    _check_may_register_in(principal, municipality_code)
     _check_members(adults=data.adults, children=len(data.children))
     _check_case_reference_free(
         session,
@@ -312,7 +329,13 @@ def _touch(household: Household) -> None:
     household.updated_at = func.now()
 
 
-def update_household(session: Session, *, household: Household, data: HouseholdUpdate) -> Household:
+def update_household(
+    session: Session,
+    *,
+    household: Household,
+    data: HouseholdUpdate,
+    principal: Principal = SYSTEM,
+) -> Household:
     """Change what the desk knows; the status never changes here."""
     _refuse_if_closed(household)
     municipality_code = (
@@ -320,6 +343,7 @@ def update_household(session: Session, *, household: Household, data: HouseholdU
         if data.municipality is not None
         else household.municipality_code
     )
+    _check_may_register_in(principal, municipality_code)
     case_reference = data.case_reference or household.case_reference
     _check_case_reference_free(
         session,
@@ -539,18 +563,24 @@ def _fingerprint_of_stored(session: Session, household: Household) -> dict[str, 
 
 
 def import_households(
-    session: Session, *, rows: list[dict[str, Any]], csv_rows: bool, partial: bool
+    session: Session,
+    *,
+    rows: list[dict[str, Any]],
+    csv_rows: bool,
+    partial: bool,
+    principal: Principal = SYSTEM,
 ) -> BulkReport:
     """Register households from a list; a row already registered unchanged is `unchanged`
     (so re-sending a file is safe), one registered with other data is refused (use PATCH)."""
 
     def store(data: HouseholdCreate) -> RowOutcome:
         municipality_code = resolve_municipality(session, data.municipality, field="municipality")
+        _check_may_register_in(principal, municipality_code)
         existing = repository.get_by_case_reference(
             session, municipality_code=municipality_code, case_reference=data.case_reference
         )
         if existing is None:
-            register_household(session, data=data)
+            register_household(session, data=data, principal=principal)
             return "created"
         if _fingerprint_of_stored(session, existing) == _fingerprint_of_input(data):
             return "unchanged"
