@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
-from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
+from scipy.optimize import linear_sum_assignment, linprog
 from scipy.sparse import csr_matrix, vstack
 from scipy.spatial import cKDTree
 
@@ -297,21 +297,31 @@ def greedy(*, prepared: Prepared, pairs: Pairs) -> tuple[IntArray, float]:
 def independent_lp_check(
     *, prepared: Prepared, pairs: Pairs, costs: TierCosts, policy: Policy, engine_tiers: list[int]
 ) -> tuple[bool, float, str]:
-    """Tier by tier with HiGHS's MIP solver over all pairs: independent code, same optimum?
+    """Tier by tier with HiGHS (SciPy's `linprog`) over all pairs: independent code, same optimum?
 
-    Each tier is optimised with the earlier tiers held at their optimum by an explicit row.
+    The assignment LP is integral. After each tier, HiGHS's own reduced costs fix the face of
+    optimal solutions (complementary slackness: positive → 0, negative → 1), so the next LP is an
+    assignment LP again, integral, without an objective row that could make it fractional; rows
+    with a non-zero price become equalities.
     """
     started = time.perf_counter()
     n_pairs = len(pairs.household)
     pair_index = np.arange(n_pairs)
-    one_per_household = csr_matrix(
-        (np.ones(n_pairs), (pairs.household, pair_index)), shape=(prepared.n_households, n_pairs)
-    )
-    one_per_unit = csr_matrix(
-        (np.ones(n_pairs), (pairs.unit, pair_index)), shape=(prepared.n_units, n_pairs)
-    )
-    rows = [one_per_household, one_per_unit]
-    upper = [np.ones(prepared.n_households), np.ones(prepared.n_units)]
+    matrix = vstack(
+        [
+            csr_matrix(
+                (np.ones(n_pairs), (pairs.household, pair_index)),
+                shape=(prepared.n_households, n_pairs),
+            ),
+            csr_matrix(
+                (np.ones(n_pairs), (pairs.unit, pair_index)), shape=(prepared.n_units, n_pairs)
+            ),
+        ]
+    ).tocsr()
+    upper = np.ones(prepared.n_households + prepared.n_units)
+    tight = np.zeros(len(upper), dtype=bool)
+    lower_bound = np.zeros(n_pairs)
+    upper_bound = np.ones(n_pairs)
     weights = placement_weights(prepared.children_count > 0)
     messages = []
     agree = True
@@ -323,13 +333,14 @@ def independent_lp_check(
         else:
             objective = costs.pair_cost(tier, pair_index).astype(np.float64)
             offset = 0.0
-        # Integer: holding a tier at its optimum adds a row that can make the LP fractional.
-        lp = milp(
+        lp = linprog(
             objective,
-            constraints=LinearConstraint(vstack(rows).tocsr(), ub=np.concatenate(upper)),
-            integrality=np.ones(n_pairs),
-            bounds=Bounds(0, 1),
-            options={"time_limit": 600.0},
+            A_ub=matrix[~tight] if (~tight).any() else None,
+            b_ub=upper[~tight] if (~tight).any() else None,
+            A_eq=matrix[tight] if tight.any() else None,
+            b_eq=upper[tight] if tight.any() else None,
+            bounds=np.column_stack([lower_bound, upper_bound]),
+            method="highs-ds",
         )
         if lp.status != 0:
             return False, time.perf_counter() - started, f"{tier}: HiGHS status {lp.status}"
@@ -337,9 +348,19 @@ def independent_lp_check(
         same = abs(value - engine_value) < 0.5
         agree &= same
         messages.append(f"{tier} {value:.0f}{'=' if same else '≠'}{engine_value}")
-        # Hold this tier at its optimum for the tiers below.
-        rows.append(csr_matrix(objective.reshape(1, -1)))
-        upper.append(np.asarray([lp.fun + 0.5]))
+        # Row prices y and reduced costs c − Aᵀy; integral for this integral LP. A row with a
+        # non-zero price must stay tight in every optimal solution.
+        prices = np.zeros(len(upper))
+        if (~tight).any():
+            prices[~tight] = lp.ineqlin.marginals
+        if tight.any():
+            prices[tight] = lp.eqlin.marginals
+        tight = tight | (np.abs(prices) > 0.5)
+        reduced = objective - matrix.T @ prices
+        # Only still-free variables: a fixed one's reduced cost says nothing about the face.
+        free = lower_bound < upper_bound
+        lower_bound = np.where(free & (reduced < -0.5), 1.0, lower_bound)
+        upper_bound = np.where(free & (reduced > 0.5), 0.0, upper_bound)
     return agree, time.perf_counter() - started, "; ".join(messages)
 
 

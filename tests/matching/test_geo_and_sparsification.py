@@ -57,3 +57,25 @@ def test_sparsification_reaches_the_same_optimum_as_all_pairs() -> None:
     assert sparse.solver.candidate_pairs < dense.solver.candidate_pairs
     assert [t.objective for t in sparse.solver.tiers] == [t.objective for t in dense.solver.tiers]
     assert sparse.solver.pricing_rounds > dense.solver.pricing_rounds
+
+
+def test_engine_optimum_equals_an_independent_highs_lp_per_tier() -> None:
+    from matching import get_builtin_policy
+    from matching.bench import independent_lp_check
+    from matching.candidates import feasible_pairs, prepare
+    from matching.costs import TierCosts
+
+    instance = generate_instance(households=120, units=90, seed=9)
+    for name in ("default", "school-first", "waiting-first"):
+        policy = get_builtin_policy(name)
+        prepared = prepare(instance=instance, policy=policy)
+        pairs = feasible_pairs(prepared=prepared, policy=policy)
+        result = solve(instance, policy)
+        agree, _, detail = independent_lp_check(
+            prepared=prepared,
+            pairs=pairs,
+            costs=TierCosts(prepared=prepared, pairs=pairs, policy=policy),
+            policy=policy,
+            engine_tiers=[t.objective for t in result.solver.tiers],
+        )
+        assert agree, (name, detail)
