@@ -66,15 +66,18 @@ async def read_rows(request: Request) -> list[dict[str, Any]]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise Invalid("The CSV file is not UTF-8.") from exc
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            raise Invalid("The CSV file has no header line.")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = []
-        for record in reader:
-            if None in record:
-                raise Invalid(f"CSV line {reader.line_num} has more values than the header.")
-            # Empty cells mean "not given", as spreadsheets write them.
-            rows.append({k.strip(): (v if v != "" else None) for k, v in record.items()})
+        try:
+            if not reader.fieldnames:
+                raise Invalid("The CSV file has no header line.")
+            for record in reader:
+                if None in record:
+                    raise Invalid(f"CSV line {reader.line_num} has more values than the header.")
+                # Empty cells mean "not given", as spreadsheets write them.
+                rows.append({k.strip(): (v if v != "" else None) for k, v in record.items()})
+        except csv.Error as exc:
+            raise Invalid(f"The CSV file cannot be read at line {reader.line_num}: {exc}.") from exc
         return rows
     if content_type in ("application/json", ""):
         try:

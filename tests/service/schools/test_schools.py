@@ -183,3 +183,11 @@ def test_json_import_and_unknown_column(client: TestClient) -> None:
     response = client.post("/v1/schools/import", json=rows)
     assert response.status_code == 422
     assert response.json()["report"]["errors"][0]["field"] == "director"
+
+
+def test_unreadable_csv_is_a_problem_not_a_crash(client: TestClient) -> None:
+    # A field over the csv module's limit (128 KiB) makes the reader itself fail.
+    huge = "brin_code,name\n01AB01," + "x" * 200_000 + "\n"
+    response = client.post("/v1/schools/import", content=huge, headers={"content-type": "text/csv"})
+    assert response.status_code == 422
+    assert "line" in response.json()["detail"]

@@ -237,7 +237,6 @@ def test_bulk_refuses_what_is_not_a_list_of_units(client: TestClient) -> None:
     assert empty.json()["total"] == 0
 
 
-@pytest.mark.xfail(reason="service/core/bulk.py read_rows lets csv.Error through (a 500)")
 def test_a_malformed_csv_is_a_problem_not_a_crash(client: TestClient) -> None:
     # A bare carriage return inside an unquoted field: the csv module refuses the file.
     malformed = CSV_HEADER + "NO-1,emergency,Dam\rrak,1,1012 LG\n"
