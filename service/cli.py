@@ -177,6 +177,12 @@ def _expiry(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=AMSTERDAM)
 
 
+def _stats_bench(args: argparse.Namespace) -> int:
+    from service.stats.bench import run_bench
+
+    return run_bench(_settings(), households=args.households, repeats=args.repeats)
+
+
 def build_openapi() -> dict[str, object]:
     from service.app import create_app
 
@@ -239,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     offer_commands.add_parser(
         "expire", help="expire offers past their time and release their units (for cron)"
     ).set_defaults(handler=_offers_expire)
+
+    bench = commands.add_parser(
+        "stats-bench", help="time every stats call on a million generated records"
+    )
+    bench.add_argument("--households", type=int, default=1_000_000)
+    bench.add_argument("--repeats", type=int, default=5)
+    bench.set_defaults(handler=_stats_bench)
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec from the app")
     spec.add_argument("--output", default=str(OPENAPI_PATH))
