@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -189,6 +191,7 @@ def generate_instance(*, households: int, units: int, seed: int) -> Instance:
 class Outcome:
     method: str
     seconds: float
+    cpu_seconds: float
     households_placed: int
     families_placed: int
     children_placed: int
@@ -199,7 +202,13 @@ class Outcome:
 
 
 def _outcome(
-    *, method: str, seconds: float, prepared: Prepared, unit_of_household: IntArray, note: str = ""
+    *,
+    method: str,
+    seconds: float,
+    cpu_seconds: float,
+    prepared: Prepared,
+    unit_of_household: IntArray,
+    note: str = "",
 ) -> Outcome:
     placed = np.flatnonzero(unit_of_household >= 0)
     trips: list[float] = []
@@ -212,6 +221,7 @@ def _outcome(
     return Outcome(
         method=method,
         seconds=round(seconds, 3),
+        cpu_seconds=round(cpu_seconds, 3),
         households_placed=len(placed),
         families_placed=int(families.sum()),
         children_placed=int(prepared.children_count[placed].sum()),
@@ -382,29 +392,31 @@ def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[st
         _outcome(
             method="engine",
             seconds=result.timings.total_s,
+            cpu_seconds=result.timings.total_cpu_s,
             prepared=prepared,
             unit_of_household=engine_units,
         )
     ]
-    flow_units, flow_s = bare_flow(prepared=prepared, pairs=pairs, costs=costs)
-    outcomes.append(
-        _outcome(
-            method="bare flow", seconds=flow_s, prepared=prepared, unit_of_household=flow_units
-        )
-    )
+    baselines: list[tuple[str, Callable[[], tuple[IntArray, float]]]] = [
+        ("bare flow", lambda: bare_flow(prepared=prepared, pairs=pairs, costs=costs)),
+    ]
     if size <= scipy_max:
-        lsa_units, lsa_s = scipy_assignment(prepared=prepared, pairs=pairs, costs=costs)
+        baselines.append(
+            ("scipy LSA", lambda: scipy_assignment(prepared=prepared, pairs=pairs, costs=costs))
+        )
+    baselines.append(("greedy", lambda: greedy(prepared=prepared, pairs=pairs)))
+    for method, run_baseline in baselines:
+        cpu_started = time.process_time()
+        units_of, seconds = run_baseline()
         outcomes.append(
             _outcome(
-                method="scipy LSA", seconds=lsa_s, prepared=prepared, unit_of_household=lsa_units
+                method=method,
+                seconds=seconds,
+                cpu_seconds=time.process_time() - cpu_started,
+                prepared=prepared,
+                unit_of_household=units_of,
             )
         )
-    greedy_units, greedy_s = greedy(prepared=prepared, pairs=pairs)
-    outcomes.append(
-        _outcome(
-            method="greedy", seconds=greedy_s, prepared=prepared, unit_of_household=greedy_units
-        )
-    )
     check: dict[str, Any] | None = None
     if size <= check_max:
         agree, check_s, detail = independent_lp_check(
@@ -445,13 +457,15 @@ def run(*, sizes: list[int], seed: int, scipy_max: int, check_max: int) -> list[
 
 
 def render_table(rows: list[dict[str, Any]]) -> str:
+    load_1min = os.getloadavg()[0]
     lines = [
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
         f"({platform.processor() or platform.machine()}, {_cpu_count()} cores, "
-        f"Python {platform.python_version()}).",
+        f"Python {platform.python_version()}); load average at the end {load_1min:.1f}.",
         "",
         "| size | feasible pairs | candidate pairs | rounds | candidates s | solve s | "
-        "explanations s | engine total s | peak RSS MB (before solve) | independent check |",
+        "explanations s | engine total s (CPU s) | peak RSS MB (before solve) | "
+        "independent check |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -465,19 +479,20 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {row['size']:,} | {row['feasible_pairs']:,} | {row['candidate_pairs']:,} | "
             f"{row['pricing_rounds']} | {t['candidates_s']:.2f} | {t['solve_s']:.2f} | "
-            f"{t['explanations_s']:.2f} | {t['total_s']:.2f} | "
+            f"{t['explanations_s']:.2f} | {t['total_s']:.2f} ({t['total_cpu_s']:.2f}) | "
             f"{row['rss_peak_mb']} ({row['rss_before_solve_mb']}) | {check_text} |"
         )
     lines += [
         "",
-        "| size | method | seconds | households placed | families placed | children placed | "
-        "mean trip km | max trip km | mean days placed |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| size | method | wall s | CPU s | households placed | families placed | "
+        "children placed | mean trip km | max trip km | mean days placed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         for o in row["outcomes"]:
             lines.append(
                 f"| {row['size']:,} | {o['method']} | {o['seconds']:.2f} | "
+                f"{o['cpu_seconds']:.2f} | "
                 f"{o['households_placed']} | "
                 f"{o['families_placed']} | {o['children_placed']} | {o['mean_school_trip_km']} | "
                 f"{o['max_school_trip_km']} | {o['mean_days_placed']} |"
@@ -486,8 +501,6 @@ def render_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _cpu_count() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 

@@ -116,6 +116,8 @@ class Timings(_Output):
     solve_s: float
     explanations_s: float
     total_s: float
+    # CPU time of this process over the whole solve: on a busy machine a fairer figure than wall.
+    total_cpu_s: float
 
 
 class Summary(_Output):

@@ -53,6 +53,8 @@ def test_needs_must_be_declared_by_the_unit() -> None:
         ],
     )
     assert _placed(solve(instance)) == {"h": "u2"}
+    lacking = Instance(households=instance.households, units=instance.units[:1])
+    assert _rule_counts(solve(lacking), "h")["needs"] == 1
 
 
 @pytest.mark.parametrize(
@@ -132,6 +134,8 @@ def test_safety_exclusion_keeps_the_household_away() -> None:
     )
     result = solve(instance)
     assert _placed(result) == {"h": "away"}
+    only_close = Instance(households=instance.households, units=instance.units[:1])
+    assert _rule_counts(solve(only_close), "h")["safety_exclusion"] == 1
 
 
 def test_declined_pair_is_not_proposed_again() -> None:
