@@ -8,10 +8,11 @@ suppression happen afterwards (`stats.publishing`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Date,
     Float,
@@ -24,15 +25,18 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
-from service.households.models import Child, Eviction, Household, PlaceKind, Stay
+from service.households.models import Child, Eviction, Household, Stay
 from service.offers.models import Offer
 from service.schools.models import School
+from service.stats.models import EvictionMonth
 from service.units.models import Unit
 
 # Default school-trip limits by school level, km (DOMAIN.md, hard rule 6).
@@ -76,6 +80,58 @@ def _percentile(fraction: float, expression: ColumnElement[Any]) -> ColumnElemen
     return func.percentile_cont(fraction).within_group(expression)
 
 
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _eviction_facts(*, date_from: date, date_to: date) -> Any:
+    """Evictions in [date_from, date_to] as monthly facts: whole months from the pre-aggregated
+    `stats_eviction_months`, the days of a month cut by the range from the evictions."""
+    first_whole = date_from if date_from.day == 1 else _next_month(date_from)
+    after_last_whole = _month_start(date_to + timedelta(days=1))
+    partial_days: list[tuple[date, date]] = []
+    parts: list[Select[Any]] = []
+    if first_whole < after_last_whole:
+        parts.append(
+            select(
+                EvictionMonth.month,
+                EvictionMonth.state,
+                EvictionMonth.reason,
+                EvictionMonth.landlord_type,
+                EvictionMonth.municipality_code,
+                EvictionMonth.evictions,
+                EvictionMonth.evictions_with_children,
+                EvictionMonth.children_involved,
+            ).where(EvictionMonth.month >= first_whole, EvictionMonth.month < after_last_whole)
+        )
+        if date_from < first_whole:
+            partial_days.append((date_from, first_whole - timedelta(days=1)))
+        if after_last_whole <= date_to:
+            partial_days.append((after_last_whole, date_to))
+    else:
+        partial_days.append((date_from, date_to))
+    if partial_days:
+        parts.append(
+            select(
+                cast(func.date_trunc("month", Eviction.eviction_date), Date).label("month"),
+                Eviction.state,
+                Eviction.reason,
+                Eviction.landlord_type,
+                Household.municipality_code,
+                literal(1).label("evictions"),
+                cast(Eviction.children_involved > 0, Integer).label("evictions_with_children"),
+                Eviction.children_involved,
+            )
+            .join(Household, Household.id == Eviction.household_id)
+            .where(or_(*(Eviction.eviction_date.between(a, b) for a, b in partial_days)))
+        )
+    return union_all(*parts).subquery("facts") if len(parts) > 1 else parts[0].subquery("facts")
+
+
 def eviction_counts(
     session: Session,
     *,
@@ -86,29 +142,32 @@ def eviction_counts(
     group_by: Sequence[str],
 ) -> list[Row]:
     """Evictions dated within [date_from, date_to], grouped; municipality is the household's."""
+    facts = _eviction_facts(date_from=date_from, date_to=date_to)
     by: dict[str, SQLColumnExpression[Any]] = {
-        "year": func.to_char(Eviction.eviction_date, "YYYY"),
-        "quarter": func.to_char(Eviction.eviction_date, 'YYYY-"Q"Q'),
-        "month": func.to_char(Eviction.eviction_date, "YYYY-MM"),
-        "reason": Eviction.reason,
-        "landlord_type": Eviction.landlord_type,
-        "municipality": Household.municipality_code,
+        "year": func.to_char(facts.c.month, "YYYY"),
+        "quarter": func.to_char(facts.c.month, 'YYYY-"Q"Q'),
+        "month": func.to_char(facts.c.month, "YYYY-MM"),
+        "reason": facts.c.reason,
+        "landlord_type": facts.c.landlord_type,
+        "municipality": facts.c.municipality_code,
     }
     query = (
         select(
-            func.count().label("evictions"),
-            func.count().filter(Eviction.children_involved > 0).label("evictions_with_children"),
-            func.coalesce(func.sum(Eviction.children_involved), 0).label("children_involved"),
+            func.coalesce(func.sum(facts.c.evictions), 0).label("evictions"),
+            func.coalesce(func.sum(facts.c.evictions_with_children), 0).label(
+                "evictions_with_children"
+            ),
+            func.coalesce(func.sum(facts.c.children_involved), 0).label("children_involved"),
         )
-        .select_from(Eviction)
-        .join(Household, Household.id == Eviction.household_id)
+        .select_from(facts)
         .where(
-            Eviction.eviction_date.between(date_from, date_to),
-            Eviction.state.in_(states),
-            _in_municipalities(Household.municipality_code, municipalities),
+            facts.c.state.in_(states),
+            _in_municipalities(facts.c.municipality_code, municipalities),
         )
     )
-    return _rows(session, _grouped(query, {name: by[name] for name in group_by}))
+    rows = _rows(session, _grouped(query, {name: by[name] for name in group_by}))
+    # Summary rows whose evictions were all deleted again hold zeros: not a group.
+    return [row for row in rows if row["is_total"] or row["evictions"] > 0]
 
 
 def _children_per_household() -> Any:
@@ -126,8 +185,25 @@ def _in_episode(on: date) -> ColumnElement[bool]:
     between (DOMAIN.md), so this reads the episode (homeless_since, closed_on), not the stays.
     """
     return and_(
-        Household.homeless_since <= on,
-        or_(Household.closed_on.is_(None), Household.closed_on > on),
+        Household.homeless_since.is_not(None),
+        _contains(_daterange(Household.homeless_since, Household.closed_on), on),
+    )
+
+
+def _daterange(start: Any, end: Any) -> ColumnElement[Any]:
+    # Spelled exactly as the GiST indexes of migration 0005, so the planner uses them.
+    return func.daterange(start, end, literal_column("'[)'"))
+
+
+def _contains(date_range: ColumnElement[Any], day: date) -> ColumnElement[bool]:
+    return date_range.op("@>", return_type=Boolean)(cast(literal(day), Date))
+
+
+def _own_unit_on(day: date) -> ColumnElement[bool]:
+    """The stay is in an Onderdak unit and runs on `day` (end dates are exclusive)."""
+    return and_(
+        Stay.place_kind == literal_column("'onderdak_unit'"),
+        _contains(_daterange(Stay.start_date, Stay.end_date), day),
     )
 
 
@@ -194,10 +270,7 @@ def school_trips(
         .join(Child, Child.household_id == Household.id)
         .join(School, School.id == Child.school_id)
         .where(
-            Stay.place_kind == PlaceKind.ONDERDAK_UNIT.value,
-            Stay.unit_id.is_not(None),
-            Stay.start_date <= as_of,
-            or_(Stay.end_date.is_(None), Stay.end_date > as_of),
+            _own_unit_on(as_of),
             _in_municipalities(Household.municipality_code, municipalities),
         )
         .subquery("trips")
@@ -251,12 +324,7 @@ def unplaced(
         _amsterdam_date(Offer.created_at) <= as_of,
         or_(Offer.unit_released_at.is_(None), _amsterdam_date(Offer.unit_released_at) > as_of),
     )
-    placed = exists().where(
-        Stay.household_id == Household.id,
-        Stay.place_kind == PlaceKind.ONDERDAK_UNIT.value,
-        Stay.start_date <= as_of,
-        or_(Stay.end_date.is_(None), Stay.end_date > as_of),
-    )
+    placed = exists().where(Stay.household_id == Household.id, _own_unit_on(as_of))
     query = (
         select(
             func.count().label("households"),
