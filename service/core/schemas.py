@@ -3,19 +3,44 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 # Dates further out than this are typos, not plans.
 EARLIEST_DATE = date(1990, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    return False
+
+
 class InputModel(BaseModel):
     """Every request body: unknown fields are refused, never silently stored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it here, naming the field, not with a 500.
+        if _contains_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class OutputModel(BaseModel):

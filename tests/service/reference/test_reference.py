@@ -51,3 +51,9 @@ def test_corporation_with_unknown_municipality_names_the_field(client: TestClien
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "municipalities.0"
     assert client.get("/v1/corporations/ymere").status_code == 404
+
+
+def test_nul_characters_are_a_field_error_not_a_crash(client: TestClient) -> None:
+    response = client.post("/v1/corporations", json={"code": "ymere", "name": "Ym\u0000ere"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.name"
