@@ -5,12 +5,18 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from service.core.schemas import InputModel, OutputModel, SaneDate
 from service.offers.models import DeclineReason, OfferSource, OfferStatus, PlacementStatus
+
+# Free text a person writes (reasons): lines and tabs, but no other control character, NUL above
+# all (PostgreSQL text cannot hold it).
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$"
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=TEXT_PATTERN)]
+
 
 # The hard rules a desk may override on a hand offer, with a reason (never the one-unit-one-
 # household rule: that one the database enforces).
@@ -63,13 +69,13 @@ class OfferPage(OutputModel):
 class HandOfferCreate(InputModel):
     household_id: uuid.UUID
     unit_id: uuid.UUID
-    reason: str = Field(min_length=1, max_length=2000, description="Why this offer, by hand.")
+    reason: Reason = Field(description="Why this offer, by hand.")
     override_rules: list[OverridableRule] = Field(
         default_factory=list,
         max_length=7,
         description="Hard rules this offer may break; reported in the children's-rights check.",
     )
-    override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
+    override_reason: Reason | None = None
 
     @model_validator(mode="after")
     def _override_needs_reason(self) -> HandOfferCreate:
@@ -88,9 +94,7 @@ class OfferAccept(InputModel):
 
 class OfferDecline(InputModel):
     reason: DeclineReason
-    text: str | None = Field(
-        default=None, min_length=1, max_length=2000, description="Required with `other`."
-    )
+    text: Reason | None = Field(default=None, description="Required with `other`.")
 
     @model_validator(mode="after")
     def _other_needs_text(self) -> OfferDecline:
@@ -122,7 +126,7 @@ class PlacementPage(OutputModel):
 class PlacementEnd(InputModel):
     end_date: SaneDate = Field(description="The day the household left (exclusive end).")
     reason: EndReason
-    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    text: Reason | None = Field(default=None, description="Required with `other`.")
 
     @model_validator(mode="after")
     def _other_needs_text(self) -> PlacementEnd:

@@ -39,7 +39,9 @@ class PolicyCreate(InputModel):
     """A new version of a policy (the first one creates the name)."""
 
     name: PolicyName
-    description: str = Field(default="", max_length=2000)
+    description: str = Field(
+        default="", max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+    )
     parameters: dict[str, Any] = Field(default_factory=dict, description=PARAMETERS_DESCRIPTION)
     offer_valid_hours: int = Field(
         default=72, ge=1, le=24 * 60, description="How long an offer holds its unit."

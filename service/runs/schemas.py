@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from service.core.schemas import InputModel, MunicipalityCode, OutputModel
+from service.offers.schemas import Reason
 from service.policies.schemas import PolicyReference
 from service.runs.models import RunStatus
 
@@ -145,7 +146,7 @@ class UnmatchedPage(OutputModel):
 
 class CommitExclusion(InputModel):
     household_id: uuid.UUID = Field(description="A proposal the person leaves out.")
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason = Field(description="Why this proposal is left out.")
 
 
 class RunCommit(InputModel):
