@@ -258,6 +258,9 @@ def evictions(
             raise _invalid("query.period", "give either `period` or `from`/`to`, not both")
         first_day = date_from or EARLIEST_DATE
         last_day = date_to or LATEST_DATE
+        for field, day in (("query.from", first_day), ("query.to", last_day)):
+            if not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise _invalid(field, f"a day between {EARLIEST_DATE} and {LATEST_DATE}")
         if first_day > last_day:
             raise _invalid("query.to", "before `from`")
         chosen = Period(label=None, first_day=first_day, last_day=last_day)
@@ -324,6 +327,8 @@ def _snapshot_day(
         if period is None:
             return None, today
         chosen = parse_period(period)
+        if chosen.first_day > today:
+            raise _invalid("query.period", f"{chosen.label} has not begun")
         return chosen.label, min(chosen.last_day, today)
     chosen = _published_period(period, today=today, default_months=1)
     return chosen.label, chosen.last_day

@@ -103,6 +103,9 @@ def test_desk_is_refused_another_municipality(
         ({"municipality": "Amsterdam"}, "query.municipality.0"),
         ({"state": "pending"}, "query.state"),
         ({"from": "2025-13-01"}, "query.from"),
+        ({"from": "0001-01-01"}, "query.from"),
+        ({"to": "9999-12-31"}, "query.to"),
+        ({"period": "2025-Q5"}, "query.period"),
     ],
 )
 def test_bad_queries_are_field_errors(
