@@ -7,6 +7,7 @@ are broken by stable ids.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -69,9 +70,16 @@ class Prepared:
     def n_units(self) -> int:
         return len(self.unit_ids)
 
+    @cached_property
+    def child_trip_bounds(self) -> IntArray:
+        """Child i's trips are trip_*[bounds[i]:bounds[i + 1]]."""
+        return np.searchsorted(self.trip_child, np.arange(len(self.child_ids) + 1)).astype(
+            np.int64
+        )
+
     def child_slice(self, child: int) -> slice:
-        start, stop = np.searchsorted(self.trip_child, [child, child + 1])
-        return slice(int(start), int(stop))
+        bounds = self.child_trip_bounds
+        return slice(int(bounds[child]), int(bounds[child + 1]))
 
 
 @dataclass(frozen=True)
