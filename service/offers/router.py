@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from service.auth.dependencies import allow
+from service.auth.dependencies import AdminOnly, allow
 from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.db import SessionDep
@@ -139,6 +139,19 @@ def decline_offer(
         offer = service.decline_offer(
             session, principal=principal, offer_id=offer_id, reason=data.reason, text=data.text
         )
+    return service.to_read(offer, principal=principal)
+
+
+@router.post(
+    "/offers/{offer_id}/clear-decline",
+    response_model=OfferRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def clear_offer_decline(
+    offer_id: uuid.UUID, session: SessionDep, principal: AdminOnly
+) -> OfferRead:
+    """Let a declined pair be proposed again (admins only; the decline stays on record)."""
+    offer = service.clear_decline(session, principal=principal, offer_id=offer_id)
     return service.to_read(offer, principal=principal)
 
 

@@ -791,3 +791,26 @@ def withdraw_unit(session: Session, *, principal: Principal, unit_id: uuid.UUID)
         after={"status": unit.status},
     )
     return unit
+
+
+def clear_decline(session: Session, *, principal: Principal, offer_id: uuid.UUID) -> Offer:
+    """An admin lets a declined pair be proposed again (the decline itself stays on record)."""
+    offer = get_visible_offer(session, principal=principal, offer_id=offer_id, for_update=True)
+    if offer.status != OfferStatus.DECLINED.value:
+        raise Conflict(
+            f"Offer {offer.id} is {offer.status}; only a declined pair can be cleared.",
+            extensions={"offer_status": offer.status},
+        )
+    if offer.decline_cleared_at is None:
+        offer.decline_cleared_at = utc_now()
+        session.flush()
+        record_event(
+            session,
+            actor=principal.actor,
+            action="offer.decline_cleared",
+            entity_type="offer",
+            entity_id=offer.id,
+            before={"decline_cleared_at": None},
+            after={"decline_cleared_at": offer.decline_cleared_at},
+        )
+    return offer

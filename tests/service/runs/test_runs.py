@@ -302,3 +302,22 @@ def test_a_bad_cursor_is_a_clean_422(
     )
     assert response.status_code == 422
     assert date.today()  # keeps the import honest for readers comparing dates
+
+
+def test_an_admin_can_clear_a_declined_pair(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    homeless_family(db_session, case_reference="A")
+    unit_at(db_session, reference="U-1")
+    headers = _desk(make_token)
+    run = _preview(client, headers)
+    offer_id = client.post(f"/v1/match-runs/{run['id']}/commit", json={}, headers=headers).json()[
+        "offers"
+    ][0]
+    client.post(f"/v1/offers/{offer_id}/decline", json={"reason": "no_show"}, headers=headers)
+
+    assert client.post(f"/v1/offers/{offer_id}/clear-decline", headers=headers).status_code == 403
+    cleared = client.post(f"/v1/offers/{offer_id}/clear-decline")  # the client is an admin
+
+    assert cleared.status_code == 200, cleared.text
+    assert _preview(client, headers)["summary"]["proposals"] == 1  # type: ignore[index]
