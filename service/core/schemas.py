@@ -20,12 +20,11 @@ LATEST_DATE = date(2100, 12, 31)
 
 
 def _contains_nul(value: Any) -> bool:
+    # Nested request objects are InputModels that check their own fields, naming them.
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, list | tuple):
-        return any(_contains_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+        return any(isinstance(item, str) and "\x00" in item for item in value)
     return False
 
 

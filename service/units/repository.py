@@ -29,6 +29,9 @@ class UnitFilters:
     available_on: date | None = None
     near: NearFilter | None = None
     updated_since: datetime | None = None
+    # The caller's tenant: a desk sees its municipalities' units, a corporation its own.
+    visible_municipality_codes: frozenset[str] | None = None
+    visible_corporation_id: uuid.UUID | None = None
 
 
 SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
@@ -81,6 +84,12 @@ def list_page(
     limit: int,
 ) -> Sequence[Unit]:
     statement = select(Unit)
+    if filters.visible_municipality_codes is not None:
+        statement = statement.where(
+            Unit.municipality_code.in_(sorted(filters.visible_municipality_codes))
+        )
+    if filters.visible_corporation_id is not None:
+        statement = statement.where(Unit.corporation_id == filters.visible_corporation_id)
     if filters.municipality_code:
         statement = statement.where(Unit.municipality_code == filters.municipality_code)
     if filters.corporation_id:

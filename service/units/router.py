@@ -9,10 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from service.auth.dependencies import allow
+from service.auth.models import Role
+from service.auth.principal import Principal
 from service.core.bulk import BULK_REQUEST_BODY, BulkReport, Partial, read_rows
 from service.core.concurrency import check_if_match, etag_of, set_etag
 from service.core.db import SessionDep
@@ -20,6 +23,7 @@ from service.core.errors import problem_responses
 from service.core.idempotency import IdempotencyKey, idempotent
 from service.core.pagination import Cursor, Limit, Page, UpdatedSince
 from service.core.schemas import SaneDate
+from service.offers import service as offers
 from service.units import service
 from service.units.models import Unit, UnitKind, UnitStatus
 from service.units.schemas import (
@@ -32,6 +36,10 @@ from service.units.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["units"])
+
+# Corporations post and change their own units; desks read those in their municipalities.
+UnitReader = Annotated[Principal, Depends(allow(Role.CORPORATION, Role.DESK, scope="units:read"))]
+UnitWriter = Annotated[Principal, Depends(allow(Role.CORPORATION, scope="units:write"))]
 
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The ETag you read; 412 when stale.")
@@ -52,15 +60,18 @@ def _headers(unit: Unit) -> dict[str, str]:
     "/units",
     status_code=201,
     response_model=UnitRead,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 def create_unit(
-    data: UnitCreate, session: SessionDep, idempotency_key: IdempotencyKey = None
+    data: UnitCreate,
+    session: SessionDep,
+    principal: UnitWriter,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Post a new unit; it starts `available`. The reference must be new for the corporation."""
 
     def create() -> tuple[int, UnitRead, dict[str, str]]:
-        unit = service.create_unit(session, data=data)
+        unit = service.create_unit(session, data=data, principal=principal)
         return 201, service.to_read(unit), _headers(unit)
 
     return idempotent(
@@ -68,9 +79,10 @@ def create_unit(
     )
 
 
-@router.get("/units", response_model=Page[UnitRead], responses=problem_responses(422))
+@router.get("/units", response_model=Page[UnitRead], responses=problem_responses(401, 403, 422))
 def list_units(
     session: SessionDep,
+    principal: UnitReader,
     municipality: Annotated[
         str | None, Query(pattern=r"^[Gg][Mm]\d{4}$", description="Merged codes resolve.")
     ] = None,
@@ -114,29 +126,35 @@ def list_units(
         sort=sort,
         cursor=cursor,
         limit=limit,
+        principal=principal,
     )
     return Page(items=[service.to_read(u) for u in units], next_cursor=next_page)
 
 
-@router.get("/units/{unit_id}", response_model=UnitRead, responses=problem_responses(404))
-def get_unit(unit_id: uuid.UUID, session: SessionDep, response: Response) -> UnitRead:
-    unit = service.get_unit(session, unit_id=unit_id)
+@router.get("/units/{unit_id}", response_model=UnitRead, responses=problem_responses(401, 403, 404))
+def get_unit(
+    unit_id: uuid.UUID, session: SessionDep, principal: UnitReader, response: Response
+) -> UnitRead:
+    unit = service.get_visible_unit(session, principal=principal, unit_id=unit_id)
     set_etag(response, unit)
     return service.to_read(unit)
 
 
 @router.patch(
-    "/units/{unit_id}", response_model=UnitRead, responses=problem_responses(404, 409, 412, 422)
+    "/units/{unit_id}",
+    response_model=UnitRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 def update_unit(
     unit_id: uuid.UUID,
     data: UnitUpdate,
     session: SessionDep,
+    principal: UnitWriter,
     response: Response,
     if_match: IfMatch = None,
 ) -> UnitRead:
     """Change some fields. The status is changed with `/withdraw` and `/reinstate` only."""
-    unit = service.get_unit(session, unit_id=unit_id, for_update=True)
+    unit = service.get_own_unit(session, principal=principal, unit_id=unit_id, for_update=True)
     check_if_match(if_match, unit)
     unit = service.update_unit(session, unit=unit, data=data)
     set_etag(response, unit)
@@ -146,16 +164,20 @@ def update_unit(
 @router.post(
     "/units/{unit_id}/withdraw",
     response_model=UnitRead,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(401, 403, 404, 409, 412),
 )
 def withdraw_unit(
-    unit_id: uuid.UUID, session: SessionDep, response: Response, if_match: IfMatch = None
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    principal: UnitWriter,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> UnitRead:
-    """Take an available unit off the market (units are never deleted). Withdrawing a withdrawn
-    unit changes nothing; a reserved or occupied one is refused (409)."""
-    unit = service.get_unit(session, unit_id=unit_id, for_update=True)
+    """Take a unit off the market (units are never deleted). An open offer on it is cancelled
+    and its household goes back to the pool; an occupied unit is refused (409)."""
+    unit = service.get_own_unit(session, principal=principal, unit_id=unit_id, for_update=True)
     check_if_match(if_match, unit)
-    unit = service.withdraw_unit(session, unit=unit)
+    unit = offers.withdraw_unit(session, principal=principal, unit_id=unit_id)
     set_etag(response, unit)
     return service.to_read(unit)
 
@@ -163,13 +185,17 @@ def withdraw_unit(
 @router.post(
     "/units/{unit_id}/reinstate",
     response_model=UnitRead,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(401, 403, 404, 409, 412),
 )
 def reinstate_unit(
-    unit_id: uuid.UUID, session: SessionDep, response: Response, if_match: IfMatch = None
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    principal: UnitWriter,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> UnitRead:
     """Put a withdrawn unit back on the market (`available`)."""
-    unit = service.get_unit(session, unit_id=unit_id, for_update=True)
+    unit = service.get_own_unit(session, principal=principal, unit_id=unit_id, for_update=True)
     check_if_match(if_match, unit)
     unit = service.reinstate_unit(session, unit=unit)
     set_etag(response, unit)
@@ -179,13 +205,19 @@ def reinstate_unit(
 @router.get(
     "/corporations/{code}/units/{reference}",
     response_model=UnitRead,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def get_corporation_unit(
-    code: CorporationInPath, reference: ReferenceInPath, session: SessionDep, response: Response
+    code: CorporationInPath,
+    reference: ReferenceInPath,
+    session: SessionDep,
+    principal: UnitWriter,
+    response: Response,
 ) -> UnitRead:
     """A unit by the corporation's own reference, with the ETag a later PUT can send."""
-    unit = service.get_unit_by_reference(session, corporation_code=code, reference=reference)
+    unit = service.get_unit_by_reference(
+        session, corporation_code=code, reference=reference, principal=principal
+    )
     set_etag(response, unit)
     return service.to_read(unit)
 
@@ -195,7 +227,7 @@ def get_corporation_unit(
     response_model=UnitRead,
     responses={
         201: {"model": UnitRead, "description": "Created"},
-        **problem_responses(404, 412, 422),
+        **problem_responses(401, 403, 404, 412, 422),
     },
 )
 def put_corporation_unit(
@@ -203,13 +235,19 @@ def put_corporation_unit(
     reference: ReferenceInPath,
     data: UnitUpsert,
     session: SessionDep,
+    principal: UnitWriter,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Create or replace a unit by the corporation's reference, so its system can sync again
     and again: 201 when created, 200 when updated or unchanged (the same body twice changes
     nothing, not even `updated_at`). The status is kept; If-Match is honoured."""
     unit, outcome = service.upsert_unit(
-        session, corporation_code=code, reference=reference, data=data, if_match=if_match
+        session,
+        corporation_code=code,
+        reference=reference,
+        data=data,
+        if_match=if_match,
+        principal=principal,
     )
     return JSONResponse(
         jsonable_encoder(service.to_read(unit)),
@@ -221,11 +259,15 @@ def put_corporation_unit(
 @router.post(
     "/corporations/{code}/units/bulk",
     response_model=BulkReport,
-    responses=problem_responses(404, 413, 422),
+    responses=problem_responses(401, 403, 404, 413, 422),
     openapi_extra=BULK_REQUEST_BODY,
 )
 async def upload_units(
-    code: CorporationInPath, request: Request, session: SessionDep, partial: Partial = False
+    code: CorporationInPath,
+    request: Request,
+    session: SessionDep,
+    principal: UnitWriter,
+    partial: Partial = False,
 ) -> Any:
     """Upsert a corporation's units by reference from a JSON array or CSV (`text/csv`), with a
     report per row (`row` counts from 1). All or nothing unless `?partial=true`.
@@ -236,6 +278,6 @@ async def upload_units(
     max_stay_days,rent_cents`. Flags: true/false (empty is false); empty cells mean not given.
     """
     # An unknown corporation is a 404 before a large upload is parsed at all.
-    corporation = service.get_corporation(session, code=code)
+    corporation = service.get_own_corporation(session, principal=principal, code=code)
     rows = await read_rows(request)
     return service.import_units(session, corporation=corporation, rows=rows, partial=partial)

@@ -16,9 +16,17 @@ from geoalchemy2.shape import to_shape
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from service.auth.principal import SYSTEM, Principal
 from service.core.bulk import BulkReport, RowOutcome, run_bulk
 from service.core.concurrency import check_if_match
-from service.core.errors import Conflict, FieldError, Invalid, NotFound, PreconditionFailed
+from service.core.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+)
 from service.core.geo import GeoJSONPoint, from_db, to_db
 from service.core.pagination import next_cursor
 from service.reference.models import Corporation
@@ -72,6 +80,10 @@ def to_read(unit: Unit) -> UnitRead:
 
 
 # --- references and rules -------------------------------------------------------------------
+
+
+def get_own_corporation(session: Session, *, principal: Principal, code: str) -> Corporation:
+    return _own_corporation(session, principal, code)
 
 
 def get_corporation(session: Session, *, code: str) -> Corporation:
@@ -193,9 +205,59 @@ def _flush(session: Session, unit: Unit) -> Unit:
 # --- create, read, change ---------------------------------------------------------------------
 
 
-def create_unit(session: Session, *, data: UnitCreate) -> Unit:
+# --- tenancy ----------------------------------------------------------------------------------
+
+
+def sees_unit(principal: Principal, unit: Unit) -> bool:
+    """Admins see every unit, a corporation its own, a desk those in its municipalities."""
+    if principal.is_admin:
+        return True
+    if principal.corporation_id is not None:
+        return unit.corporation_id == principal.corporation_id
+    return unit.municipality_code in principal.municipalities
+
+
+def check_may_post_units(principal: Principal) -> None:
+    """Only corporations (their people and integrations) and admins post and change units."""
+    if not principal.is_admin and principal.corporation_id is None:
+        raise Forbidden("Only a housing corporation posts and changes units.")
+
+
+def _own_corporation(session: Session, principal: Principal, code: str) -> Corporation:
+    """The corporation in a path, 404 when it is not the caller's (never reveal others)."""
+    check_may_post_units(principal)
+    corporation = get_corporation(session, code=code)
+    if not principal.sees_corporation(corporation.id):
+        raise NotFound(f"Corporation {code} does not exist.")
+    return corporation
+
+
+def get_visible_unit(
+    session: Session, *, principal: Principal, unit_id: uuid.UUID, for_update: bool = False
+) -> Unit:
+    unit = repository.get(session, unit_id, for_update=for_update)
+    if unit is None or not sees_unit(principal, unit):
+        raise NotFound(f"Unit {unit_id} does not exist.")
+    return unit
+
+
+def get_own_unit(
+    session: Session, *, principal: Principal, unit_id: uuid.UUID, for_update: bool = False
+) -> Unit:
+    """A unit the caller may change: its corporation's own (404 otherwise)."""
+    check_may_post_units(principal)
+    unit = repository.get(session, unit_id, for_update=for_update)
+    if unit is None or not principal.sees_corporation(unit.corporation_id):
+        raise NotFound(f"Unit {unit_id} does not exist.")
+    return unit
+
+
+def create_unit(session: Session, *, data: UnitCreate, principal: Principal = SYSTEM) -> Unit:
     """A new unit, `available`; 409 when the corporation already uses the reference."""
+    check_may_post_units(principal)
     corporation = _corporation_field(session, data.corporation)
+    if not principal.sees_corporation(corporation.id):
+        raise Forbidden("A corporation posts units only for itself.")
     repository.lock_references(session, corporation_id=corporation.id)
     _ensure_reference_free(session, corporation=corporation, reference=data.reference, unit_id=None)
     return _create(session, corporation=corporation, reference=data.reference, data=data)
@@ -223,9 +285,14 @@ def get_unit(session: Session, *, unit_id: uuid.UUID, for_update: bool = False) 
 
 
 def get_unit_by_reference(
-    session: Session, *, corporation_code: str, reference: str, for_update: bool = False
+    session: Session,
+    *,
+    corporation_code: str,
+    reference: str,
+    for_update: bool = False,
+    principal: Principal = SYSTEM,
 ) -> Unit:
-    corporation = get_corporation(session, code=corporation_code)
+    corporation = _own_corporation(session, principal, corporation_code)
     unit = repository.get_by_reference(
         session, corporation_id=corporation.id, reference=reference, for_update=for_update
     )
@@ -291,12 +358,13 @@ def upsert_unit(
     reference: str,
     data: UnitUpsert,
     if_match: str | None = None,
+    principal: Principal = SYSTEM,
 ) -> tuple[Unit, RowOutcome]:
     """Create or replace the corporation's unit `reference`; the same body twice changes nothing.
 
     With `if_match`, the unit must exist at that version (412 otherwise).
     """
-    corporation = get_corporation(session, code=corporation_code)
+    corporation = _own_corporation(session, principal, corporation_code)
     return _upsert(
         session, corporation=corporation, reference=reference, data=data, if_match=if_match
     )
@@ -409,8 +477,14 @@ def list_units(
     sort: UnitSort = UnitSort.CREATED_AT,
     cursor: str | None = None,
     limit: int = 100,
+    principal: Principal = SYSTEM,
 ) -> tuple[Sequence[Unit], str | None]:
+    own_corporation = None if principal.is_admin else principal.corporation_id
     filters = UnitFilters(
+        visible_municipality_codes=(
+            None if principal.is_admin or own_corporation else principal.municipalities
+        ),
+        visible_corporation_id=own_corporation,
         municipality_code=resolve_municipality(session, municipality) if municipality else None,
         corporation_id=_corporation_field(session, corporation).id if corporation else None,
         kind=kind.value if kind else None,
