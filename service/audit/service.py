@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from service.audit.models import AuditEvent
@@ -34,3 +37,27 @@ def record_event(
     session.add(event)
     session.flush()
     return event
+
+
+def record_reads(
+    session: Session, *, actor: str, entity_type: str, entity_ids: Sequence[Any], what: str
+) -> None:
+    """Append one `<entity_type>.read` event per record read (personal data: who saw whom)."""
+    if not entity_ids:
+        return
+    request_id = current_request_id()
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "id": uuid.uuid4(),
+                "actor": actor,
+                "action": f"{entity_type}.read",
+                "entity_type": entity_type,
+                "entity_id": str(entity_id),
+                "after": {"read": what},
+                "request_id": request_id,
+            }
+            for entity_id in entity_ids
+        ],
+    )

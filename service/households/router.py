@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from service.audit.service import record_reads
 from service.auth.dependencies import allow
 from service.auth.models import Role
 from service.auth.principal import Principal
@@ -104,6 +105,13 @@ def list_households(
         limit=limit,
         principal=principal,
     )
+    record_reads(
+        session,
+        actor=principal.actor,
+        entity_type="household",
+        entity_ids=[h.id for h in households],
+        what="list",
+    )
     return Page(items=service.to_reads(session, households), next_cursor=next_page)
 
 
@@ -145,6 +153,13 @@ def get_household(
     household_id: uuid.UUID, session: SessionDep, principal: HouseholdReader, response: Response
 ) -> HouseholdRead:
     household = service.get_household(session, household_id=household_id, principal=principal)
+    record_reads(
+        session,
+        actor=principal.actor,
+        entity_type="household",
+        entity_ids=[household.id],
+        what="record",
+    )
     set_etag(response, household)
     return service.to_read(session, household)
 
