@@ -10,7 +10,7 @@ from service.policies.models import PolicyVersion
 from service.reference.models import Corporation, Municipality, corporation_municipalities
 from service.runs.models import MatchRun
 from service.schools.models import School
-from service.stats.models import EvictionMonth
+from service.stats.models import Episode, EvictionMonth
 from service.units.models import Unit
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Base",
     "Child",
     "Corporation",
+    "Episode",
     "Eviction",
     "EvictionMonth",
     "Household",

@@ -2,18 +2,20 @@
 
 Evictions counted per calendar month, state, reason, landlord type and municipality: a year of
 published figures reads a few thousand rows instead of a hundred thousand evictions joined to
-their households.
+their households. Episodes: one narrow row per household with its number of children.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from sqlalchemy import Date, Index, Integer, String, func, literal_column
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.core.db import Base
-from service.households.models import Household, Stay
+from service.households.models import Stay
 
 
 class EvictionMonth(Base):
@@ -29,14 +31,26 @@ class EvictionMonth(Base):
     children_involved: Mapped[int] = mapped_column(Integer)
 
 
+class Episode(Base):
+    """A household's episode, municipality and number of children, narrow for snapshot figures."""
+
+    __tablename__ = "stats_episodes"
+
+    household_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(String(6))
+    homeless_since: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    children: Mapped[int] = mapped_column(Integer)
+
+
 # Who is in temporary housing on a day, and who lives in an Onderdak unit on a day: range
-# containment on GiST finds them without reading every household or stay. The queries in
+# containment on GiST finds them without reading every episode or stay. The queries in
 # `stats.repository` spell these expressions the same way, so the planner matches them.
 Index(
-    "ix_households_episode",
-    func.daterange(Household.homeless_since, Household.closed_on, literal_column("'[)'")),
+    "ix_stats_episodes_period",
+    func.daterange(Episode.homeless_since, Episode.closed_on, literal_column("'[)'")),
     postgresql_using="gist",
-    postgresql_where=Household.homeless_since.is_not(None),
+    postgresql_where=Episode.homeless_since.is_not(None),
 )
 Index(
     "ix_stays_own_unit_period",

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from service.households.models import Child, Eviction, Household, Stay
 from service.offers.models import Offer
 from service.schools.models import School
-from service.stats.models import EvictionMonth
+from service.stats.models import Episode, EvictionMonth
 from service.units.models import Unit
 
 # Default school-trip limits by school level, km (DOMAIN.md, hard rule 6).
@@ -170,23 +170,15 @@ def eviction_counts(
     return [row for row in rows if row["is_total"] or row["evictions"] > 0]
 
 
-def _children_per_household() -> Any:
-    return (
-        select(Child.household_id, func.count().label("children"))
-        .group_by(Child.household_id)
-        .subquery("children_count")
-    )
-
-
 def _in_episode(on: date) -> ColumnElement[bool]:
-    """The household is in temporary housing on `on`: its episode began and has not ended.
+    """The episode runs on `on`: it began on or before, and has not ended.
 
     Time in temporary housing runs from the episode's start whatever the family found in
     between (DOMAIN.md), so this reads the episode (homeless_since, closed_on), not the stays.
     """
     return and_(
-        Household.homeless_since.is_not(None),
-        _contains(_daterange(Household.homeless_since, Household.closed_on), on),
+        Episode.homeless_since.is_not(None),
+        _contains(_daterange(Episode.homeless_since, Episode.closed_on), on),
     )
 
 
@@ -215,27 +207,24 @@ def temporary_housing(
     group_by: Sequence[str],
 ) -> list[Row]:
     """Households and children in temporary housing on `as_of`, and how long they have been."""
-    children = _children_per_household()
-    child_count = func.coalesce(children.c.children, 0)
-    days = cast(literal(as_of, Date) - Household.homeless_since, Integer)
+    days = cast(literal(as_of, Date) - Episode.homeless_since, Integer)
     query = (
         select(
             func.count().label("households"),
-            func.count().filter(child_count > 0).label("households_with_children"),
-            func.coalesce(func.sum(child_count), 0).label("children"),
+            func.count().filter(Episode.children > 0).label("households_with_children"),
+            func.coalesce(func.sum(Episode.children), 0).label("children"),
             _percentile(0.5, days).label("median_days"),
             _percentile(0.9, days).label("p90_days"),
             _percentile(0.95, days).label("p95_days"),
             func.max(days).label("max_days"),
         )
-        .select_from(Household)
-        .outerjoin(children, children.c.household_id == Household.id)
+        .select_from(Episode)
         .where(
             _in_episode(as_of),
-            _in_municipalities(Household.municipality_code, municipalities),
+            _in_municipalities(Episode.municipality_code, municipalities),
         )
     )
-    by: dict[str, SQLColumnExpression[Any]] = {"municipality": Household.municipality_code}
+    by: dict[str, SQLColumnExpression[Any]] = {"municipality": Episode.municipality_code}
     return _rows(session, _grouped(query, {name: by[name] for name in group_by}))
 
 
@@ -308,8 +297,7 @@ def unplaced(
 ) -> list[Row]:
     """Households with children in temporary housing on `as_of`, with no offer holding a unit
     for them and not placed in an Onderdak unit, by how long they have waited."""
-    children = _children_per_household()
-    days_waited = cast(literal(as_of, Date) - Household.homeless_since, Integer)
+    days_waited = cast(literal(as_of, Date) - Episode.homeless_since, Integer)
     bucket = case(
         *(
             (
@@ -320,28 +308,28 @@ def unplaced(
         ),
     )
     offer_open = exists().where(
-        Offer.household_id == Household.id,
+        Offer.household_id == Episode.household_id,
         _amsterdam_date(Offer.created_at) <= as_of,
         or_(Offer.unit_released_at.is_(None), _amsterdam_date(Offer.unit_released_at) > as_of),
     )
-    placed = exists().where(Stay.household_id == Household.id, _own_unit_on(as_of))
+    placed = exists().where(Stay.household_id == Episode.household_id, _own_unit_on(as_of))
     query = (
         select(
             func.count().label("households"),
-            func.sum(children.c.children).label("children"),
+            func.sum(Episode.children).label("children"),
             func.max(days_waited).label("max_days_waited"),
         )
-        .select_from(Household)
-        .join(children, children.c.household_id == Household.id)
+        .select_from(Episode)
         .where(
+            Episode.children > 0,
             _in_episode(as_of),
-            _in_municipalities(Household.municipality_code, municipalities),
+            _in_municipalities(Episode.municipality_code, municipalities),
             ~offer_open,
             ~placed,
         )
     )
     by: dict[str, SQLColumnExpression[Any]] = {
-        "municipality": Household.municipality_code,
+        "municipality": Episode.municipality_code,
         "waited": bucket,
     }
     return _rows(session, _grouped(query, {name: by[name] for name in (*group_by, "waited")}))

@@ -182,7 +182,7 @@ def _table_rows(
             group={} if raw["is_total"] else {name: str(raw[name]) for name in dimensions},
             members=int(raw[members] or 0),
             households=int(raw[households] or 0),
-            values={name: _number(raw[name]) for name in measures},
+            values={name: _number(raw[name], whole=name in row_type.COUNTS) for name in measures},
         )
         if raw["is_total"]:
             total = row
@@ -215,11 +215,12 @@ def _table_rows(
     return [build(row) for row in rows], build(total)
 
 
-def _number(value: Any) -> int | float | None:
+def _number(value: Any, *, whole: bool) -> int | float | None:
+    """Counts as int (PostgreSQL sums integers as numeric), other figures to 3 decimals."""
     if value is None:
         return None
-    if isinstance(value, int):
-        return value
+    if whole or isinstance(value, int):
+        return int(value)
     return round(float(value), 3)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.auth.models import Role
 from service.households import service as households
-from service.households.schemas import EvictionUpdate, HouseholdUpdate
+from service.households.schemas import ClosedReason, EvictionUpdate, HouseholdUpdate
 from tests.conftest import TokenFactory
 from tests.factories import make_eviction
 from tests.service.stats.conftest import AMSTERDAM, OUDER_AMSTEL, HouseholdMaker, bearer
@@ -57,3 +57,34 @@ def test_summary_follows_updates_deletes_and_moves(
         OUDER_AMSTEL: 1
     }
     assert _by_municipality(client, desk, **{"from": "2025-03-01", "to": "2025-03-08"}) == {}
+
+
+def test_episodes_follow_children_and_closing(
+    db_session: Session, client: TestClient, make_token: TokenFactory, household: HouseholdMaker
+) -> None:
+    desk = bearer(make_token(Role.DESK, municipalities=[AMSTERDAM]))
+    family = household(homeless_since=date(2025, 1, 1), children=[{"birth_year": 2015}])
+    db_session.flush()
+
+    def totals(as_of: str) -> tuple[int, int]:
+        total = client.get(
+            "/v1/stats/temporary-housing", params={"as_of": as_of}, headers=desk
+        ).json()["total"]
+        return total["households"], total["children"]
+
+    assert totals("2025-06-30") == (1, 1)
+    family = households.update_household(
+        db_session,
+        household=family,
+        data=HouseholdUpdate.model_validate(
+            {"children": [{"birth_year": 2015}, {"birth_year": 2019}, {"birth_year": 2021}]}
+        ),
+    )
+    db_session.flush()
+    assert totals("2025-06-30") == (1, 3)
+    households.close_household(
+        db_session, household=family, reason=ClosedReason.PERMANENT_HOME, closed_on=date(2025, 7, 1)
+    )
+    db_session.flush()
+    assert totals("2025-06-30") == (1, 3)
+    assert totals("2025-07-01") == (0, 0)

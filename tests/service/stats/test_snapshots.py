@@ -67,6 +67,7 @@ def test_temporary_housing_exact_for_a_desk(
     assert total["households"] == 10
     assert total["households_with_children"] == 4
     assert total["children"] == 8
+    assert isinstance(total["children"], int)
     assert total["median_days"] == 55  # (50 + 60) / 2
     assert total["p90_days"] == 91  # 90 + 0.1 * 10
     assert total["p95_days"] == 95.5
