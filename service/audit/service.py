@@ -24,7 +24,7 @@ def record_event(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> AuditEvent:
-    """Append one event (flushed with the change it describes, so both land or neither)."""
+    """Append one event, in the same transaction as the change: both land or neither."""
     event = AuditEvent(
         actor=actor,
         action=action,
@@ -34,8 +34,8 @@ def record_event(
         after=jsonable_encoder(after) if after is not None else None,
         request_id=current_request_id(),
     )
+    # Flushed with the next flush of the change it describes (at the latest, the commit).
     session.add(event)
-    session.flush()
     return event
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -135,13 +134,14 @@ def build_pair_instance(
         session, school_ids=sorted({c.school_id for c in with_school if c.school_id})
     )
     trips: dict[str, dict[str, float]] = {str(c.id): {} for c in household.children}
-    for child_id, trip_unit_id, km in repository.school_trips_km(
-        session,
-        child_ids=[c.id for c in with_school],
-        unit_ids=[unit_id],
-        limits=policy.school_trip_limits,
-    ):
-        trips[str(child_id)][str(trip_unit_id)] = round(km, 6)
+    trips.update(
+        repository.school_trips_km(
+            session,
+            child_ids=[c.id for c in with_school],
+            unit_ids=[unit_id],
+            limits=policy.school_trip_limits,
+        )
+    )
     for child in household.children:
         if child.school_id is None:
             trips[str(child.id)] = {str(unit_id): 0.0}
@@ -210,14 +210,12 @@ def build_instance(
     levels = repository.school_levels(
         session, school_ids=sorted({c.school_id for c in with_school if c.school_id})
     )
-    trips: dict[str, dict[str, float]] = defaultdict(dict)
-    for child_id, unit_id, km in repository.school_trips_km(
+    trips = repository.school_trips_km(
         session,
         child_ids=[c.id for c in with_school],
         unit_ids=unit_ids,
         limits=policy.school_trip_limits,
-    ):
-        trips[str(child_id)][str(unit_id)] = round(km, 6)
+    )
     for child in children:
         if child.school_id is None:
             trips[str(child.id)] = {str(u): 0.0 for u in unit_ids}

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Float, Numeric, String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from matching.policies import SchoolTripLimits
@@ -137,14 +137,15 @@ def school_trips_km(
     child_ids: Sequence[uuid.UUID],
     unit_ids: Sequence[uuid.UUID],
     limits: SchoolTripLimits,
-) -> list[tuple[uuid.UUID, uuid.UUID, float]]:
-    """(child, unit, km) for every unit within the child's limit of its school.
+) -> dict[str, dict[str, float]]:
+    """Child id → unit id → km, for every unit within the child's limit of its school.
 
     Geodesic on the WGS84 spheroid (`geography`); ST_DWithin prunes with the GiST index on the
-    units' location, so pairs beyond reach are never measured.
+    units' location, so pairs beyond reach are never measured. One JSON object per child keeps
+    the transfer small: a city's worth of pairs is hundreds of thousands of rows otherwise.
     """
     if not child_ids or not unit_ids:
-        return []
+        return {}
     limit_km = func.coalesce(
         Child.school_trip_limit_km,
         case(
@@ -153,13 +154,18 @@ def school_trips_km(
             else_=limits.special_km,
         ),
     )
+    km = func.round(cast(func.ST_Distance(School.location, Unit.location) / 1000.0, Numeric), 6)
     rows = session.execute(
-        select(Child.id, Unit.id, func.ST_Distance(School.location, Unit.location) / 1000.0)
+        select(
+            cast(Child.id, String),
+            func.json_object_agg(cast(Unit.id, String), cast(km, Float)),
+        )
         .join(School, School.id == Child.school_id)
         .join(Unit, func.ST_DWithin(School.location, Unit.location, limit_km * 1000.0))
         .where(Child.id.in_(child_ids), Unit.id.in_(unit_ids))
+        .group_by(Child.id)
     ).all()
-    return [(row[0], row[1], float(row[2])) for row in rows]
+    return {row[0]: row[1] for row in rows}
 
 
 def get_run(session: Session, run_id: uuid.UUID, *, for_update: bool = False) -> MatchRun | None:

@@ -135,6 +135,7 @@ def test_withdrawing_a_unit_cancels_its_open_offer(
     withdrawn = offers.withdraw_unit(db_session, principal=principal_of(key), unit_id=unit.id)
 
     assert withdrawn.status == "withdrawn"
+    db_session.flush()
     db_session.expire_all()
     cancelled = db_session.get(Offer, offer["id"])
     assert cancelled is not None and cancelled.status == "cancelled"
