@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.audit.router import router as audit_router
 from service.auth.router import router as keys_router
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine, make_session_factory
@@ -64,6 +65,7 @@ def create_app(
 
     app.include_router(health_router)
     app.include_router(keys_router)
+    app.include_router(audit_router)
     app.include_router(reference_router)
     app.include_router(schools_router)
     app.include_router(households_router)
