@@ -18,6 +18,8 @@ from service.core.pagination import Cursor, Limit
 from service.offers import service
 from service.offers.models import OfferStatus, PlacementStatus
 from service.offers.schemas import (
+    CorporationOfferRead,
+    CorporationPlacementRead,
     HandOfferCreate,
     OfferAccept,
     OfferDecline,
@@ -61,7 +63,8 @@ def list_offers(
         limit=limit,
     )
     return OfferPage(
-        items=[service.to_read(o, principal=principal) for o in rows], next_cursor=next_cursor
+        items=[service.offer_view(session, o, principal=principal) for o in rows],
+        next_cursor=next_cursor,
     )
 
 
@@ -100,13 +103,18 @@ def make_hand_offer(
 
 
 @router.get(
-    "/offers/{offer_id}", response_model=OfferRead, responses=problem_responses(401, 403, 404, 422)
+    "/offers/{offer_id}",
+    response_model=OfferRead | CorporationOfferRead,
+    responses=problem_responses(401, 403, 404, 422),
 )
-def get_offer(offer_id: uuid.UUID, session: SessionDep, principal: OfferReader) -> OfferRead:
+def get_offer(
+    offer_id: uuid.UUID, session: SessionDep, principal: OfferReader
+) -> OfferRead | CorporationOfferRead:
+    """An offer; a corporation gets its own view (unit, dates, household size, unit needs)."""
     with service.conflicts_as_409():
         service.expire_due_offers(session, actor=EXPIRY_ACTOR)
     offer = service.get_visible_offer(session, principal=principal, offer_id=offer_id)
-    return service.to_read(offer, principal=principal)
+    return service.offer_view(session, offer, principal=principal)
 
 
 @router.post(
@@ -167,22 +175,23 @@ def list_placements(
         session, principal=principal, status=status, cursor=cursor, limit=limit
     )
     return PlacementPage(
-        items=[service.placement_to_read(p) for p in rows], next_cursor=next_cursor
+        items=[service.placement_view(session, p, principal=principal) for p in rows],
+        next_cursor=next_cursor,
     )
 
 
 @router.get(
     "/placements/{placement_id}",
-    response_model=PlacementRead,
+    response_model=PlacementRead | CorporationPlacementRead,
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_placement(
     placement_id: uuid.UUID, session: SessionDep, principal: OfferReader
-) -> PlacementRead:
+) -> PlacementRead | CorporationPlacementRead:
     placement = service.get_visible_placement(
         session, principal=principal, placement_id=placement_id
     )
-    return service.placement_to_read(placement)
+    return service.placement_view(session, placement, principal=principal)
 
 
 @router.post(

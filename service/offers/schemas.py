@@ -61,8 +61,32 @@ class OfferRead(OutputModel):
     decline_text: str | None
 
 
+class UnitRelevantNeeds(OutputModel):
+    wheelchair: bool
+    ground_floor: bool
+    pets: bool
+
+
+class CorporationOfferRead(OutputModel):
+    """A corporation's view of an offer on one of its units: the unit, the dates, the household's
+    size and the needs the unit must meet — never children, schools, case references, safety
+    exclusions or eviction history."""
+
+    view: Literal["corporation"] = "corporation"
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_reference: str
+    status: OfferStatus
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    household_size: int
+    needs: UnitRelevantNeeds
+    needed_from: date
+
+
 class OfferPage(OutputModel):
-    items: list[OfferRead]
+    items: list[OfferRead | CorporationOfferRead]
     next_cursor: str | None = None
 
 
@@ -118,8 +142,22 @@ class PlacementRead(OutputModel):
     created_at: datetime
 
 
+class CorporationPlacementRead(OutputModel):
+    """A corporation's view of a placement in one of its units (see CorporationOfferRead)."""
+
+    view: Literal["corporation"] = "corporation"
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_reference: str
+    status: PlacementStatus
+    start_date: date
+    end_date: date | None
+    household_size: int
+    needs: UnitRelevantNeeds
+
+
 class PlacementPage(OutputModel):
-    items: list[PlacementRead]
+    items: list[PlacementRead | CorporationPlacementRead]
     next_cursor: str | None = None
 
 

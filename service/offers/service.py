@@ -43,7 +43,15 @@ from service.offers.models import (
     PlacementStatus,
 )
 from service.offers.rules import broken_rules
-from service.offers.schemas import HandOfferCreate, OfferRead, PlacementEnd, PlacementRead
+from service.offers.schemas import (
+    CorporationOfferRead,
+    CorporationPlacementRead,
+    HandOfferCreate,
+    OfferRead,
+    PlacementEnd,
+    PlacementRead,
+    UnitRelevantNeeds,
+)
 from service.runs.models import MatchRun
 from service.units import service as units
 from service.units.models import Unit
@@ -115,6 +123,67 @@ def to_read(offer: Offer, *, principal: Principal | None = None) -> OfferRead:
 
 def placement_to_read(placement: Placement) -> PlacementRead:
     return PlacementRead.model_validate(placement)
+
+
+def _for_corporation(principal: Principal) -> bool:
+    """Corporations (and their integrations) get their own, smaller view of offers."""
+    return not principal.is_admin and principal.corporation_id is not None
+
+
+def _household_for_unit(session: Session, household_id: uuid.UUID) -> tuple[int, UnitRelevantNeeds]:
+    household = session.get(Household, household_id)
+    assert household is not None  # an offer's household always exists (foreign key)
+    children = household.children
+    needs = UnitRelevantNeeds(
+        wheelchair=household.needs_wheelchair or any(c.needs_wheelchair for c in children),
+        ground_floor=household.needs_ground_floor,
+        pets=household.has_pets,
+    )
+    return household.adults + len(children), needs
+
+
+def offer_view(
+    session: Session, offer: Offer, *, principal: Principal
+) -> OfferRead | CorporationOfferRead:
+    """The offer as this caller may see it: in full, or a corporation's view."""
+    if not _for_corporation(principal):
+        return to_read(offer, principal=principal)
+    unit = session.get(Unit, offer.unit_id)
+    household = session.get(Household, offer.household_id)
+    assert unit is not None and household is not None
+    size, needs = _household_for_unit(session, offer.household_id)
+    return CorporationOfferRead(
+        id=offer.id,
+        unit_id=offer.unit_id,
+        unit_reference=unit.reference,
+        status=OfferStatus(offer.status),
+        created_at=offer.created_at,
+        expires_at=offer.expires_at,
+        decided_at=offer.decided_at,
+        household_size=size,
+        needs=needs,
+        needed_from=household.needed_from,
+    )
+
+
+def placement_view(
+    session: Session, placement: Placement, *, principal: Principal
+) -> PlacementRead | CorporationPlacementRead:
+    if not _for_corporation(principal):
+        return placement_to_read(placement)
+    unit = session.get(Unit, placement.unit_id)
+    assert unit is not None
+    size, needs = _household_for_unit(session, placement.household_id)
+    return CorporationPlacementRead(
+        id=placement.id,
+        unit_id=placement.unit_id,
+        unit_reference=unit.reference,
+        status=PlacementStatus(placement.status),
+        start_date=placement.start_date,
+        end_date=placement.end_date,
+        household_size=size,
+        needs=needs,
+    )
 
 
 def _offer_snapshot(offer: Offer) -> dict[str, Any]:

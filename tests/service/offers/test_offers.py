@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth.models import Role
+from service.core.errors import Conflict
 from service.core.time import today_amsterdam, utc_now
 from service.households.models import Household, Stay
 from service.offers import service as offers
@@ -254,7 +255,14 @@ def test_corporations_see_offers_on_their_units_without_childrens_details(
     seen = client.get(f"/v1/offers/{offer_id}", headers=ymere)
 
     assert seen.status_code == 200
-    assert seen.json()["explanation"] is None
+    view = seen.json()
+    # The corporation's own schema: the unit, the dates, the household's size and unit needs.
+    assert view["view"] == "corporation"
+    assert view["unit_reference"] == "U-1"
+    assert view["household_size"] >= 1
+    assert set(view["needs"]) == {"wheelchair", "ground_floor", "pets"}
+    for hidden in ("explanation", "household_id", "case_reference", "children", "run_id"):
+        assert hidden not in view
     assert client.get(f"/v1/offers/{offer_id}", headers=other).status_code == 404
     assert client.get("/v1/offers", headers=other).json()["items"] == []
     answer = client.post(f"/v1/offers/{offer_id}/accept", json={}, headers=ymere)
@@ -271,3 +279,32 @@ def test_unknown_offers_and_placements_are_404(client: TestClient, desk: dict[st
         headers=desk,
     )
     assert ended.status_code == 404
+
+
+def test_a_refused_double_booking_becomes_a_clean_conflict(
+    client: TestClient, db_session: Session, desk: dict[str, str]
+) -> None:
+    homeless_family(db_session, case_reference="A")
+    other = homeless_family(db_session, case_reference="B", days_waiting=1)
+    unit = unit_at(db_session, reference="U-1")
+    _offer(client, desk)
+    policy = policies.get_latest(db_session, name="default")
+    assert policy is not None
+
+    with pytest.raises(Conflict) as refused, db_session.begin_nested(), offers.conflicts_as_409():
+        db_session.add(
+            Offer(
+                household_id=other.id,
+                unit_id=unit.id,
+                policy_id=policy.id,
+                source="run",
+                status="open",
+                made_by="a racing request",
+                expires_at=utc_now() + timedelta(hours=1),
+                explanation={},
+            )
+        )
+        db_session.flush()
+
+    assert refused.value.status == 409
+    assert refused.value.extensions == {"constraint": "uq_offers_unit_held"}
