@@ -25,8 +25,9 @@ def test_reading_a_household_leaves_an_audit_event(
     assert anonymous_client.get("/v1/households", headers=headers).status_code == 200
 
     events = db_session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_id == str(household.id), AuditEvent.action == "household.read")
+        select(AuditEvent).where(
+            AuditEvent.entity_id == str(household.id), AuditEvent.action == "household.read"
+        )
     ).all()
     assert sorted(e.after["read"] for e in events if e.after) == ["list", "record"]
     assert {e.actor for e in events} == {"Mirjam Bakker (desk)"}
