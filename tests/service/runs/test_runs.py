@@ -49,7 +49,7 @@ def test_a_preview_proposes_with_explanations_and_changes_nothing_else(
     client: TestClient, db_session: Session, make_token: TokenFactory
 ) -> None:
     long_wait = homeless_family(db_session, case_reference="A", days_waiting=600)
-    homeless_family(db_session, case_reference="B", days_waiting=10)
+    short_wait = homeless_family(db_session, case_reference="B", days_waiting=10)
     unit = unit_at(db_session, reference="U-1")
     headers = _desk(make_token)
 
@@ -60,6 +60,13 @@ def test_a_preview_proposes_with_explanations_and_changes_nothing_else(
     summary = run["summary"]
     assert isinstance(summary, dict)
     assert summary["proposals"] == 1 and summary["unmatched"] == 1
+    rights = summary["childrens_rights"]
+    assert rights["children_placed"] == 2
+    assert rights["families_with_children_without_offer"] == 1
+    assert rights["longest_remaining_stays"] == [
+        {"household_id": str(short_wait.id), "children": 2, "days_in_temporary_housing": 10}
+    ]
+    assert summary["first_come_first_served"]["households_placed"] == 1
     proposals = client.get(f"/v1/match-runs/{run['id']}/proposals", headers=headers).json()
     assert [(p["household_id"], p["unit_id"]) for p in proposals["items"]] == [
         (str(long_wait.id), str(unit.id))
