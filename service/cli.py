@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from matching import cli as matching_cli
 from service.auth.models import ApiKey, Role
 from service.core import embedded_db
 from service.core.config import PROJECT_ROOT, Settings, SettingsError, get_settings
@@ -252,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--households", type=int, default=1_000_000)
     bench.add_argument("--repeats", type=int, default=5)
     bench.set_defaults(handler=_stats_bench)
+
+    # The engine's own commands: `match` (standalone use) and `bench` (the matching benchmark).
+    matching_cli.register(commands)
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec from the app")
     spec.add_argument("--output", default=str(OPENAPI_PATH))
