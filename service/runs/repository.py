@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Numeric, String, case, cast, func, select
+from sqlalchemy import ARRAY, Float, Numeric, String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from matching.policies import SchoolTripLimits
+from service.core.pagination import keyset_page
 from service.households.models import Child, Household, HouseholdStatus
 from service.offers.models import Offer, OfferStatus, Placement, PlacementStatus
 from service.runs.models import MatchRun
@@ -175,7 +176,21 @@ def get_run(session: Session, run_id: uuid.UUID, *, for_update: bool = False) ->
     return session.scalars(statement).one_or_none()
 
 
-def list_runs(session: Session, *, limit: int) -> Sequence[MatchRun]:
-    return session.scalars(
-        select(MatchRun).order_by(MatchRun.created_at.desc(), MatchRun.id.desc()).limit(limit)
-    ).all()
+def list_runs(
+    session: Session, *, within: Sequence[str] | None, cursor: str | None, limit: int
+) -> Sequence[MatchRun]:
+    """Runs newest first; `within`: only runs whose whole scope lies in these municipalities."""
+    statement = select(MatchRun)
+    if within is not None:
+        statement = statement.where(
+            MatchRun.municipalities.op("<@")(cast(list(within), ARRAY(String(6))))
+        )
+    page = keyset_page(
+        statement,
+        sort_column=MatchRun.created_at,
+        id_column=MatchRun.id,
+        descending=True,
+        cursor=cursor,
+        limit=limit,
+    )
+    return session.scalars(page).all()

@@ -13,7 +13,7 @@ from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.core.errors import problem_responses
-from service.core.pagination import Cursor, Limit
+from service.core.pagination import Cursor, Limit, Page
 from service.offers.service import conflicts_as_409
 from service.runs import service
 from service.runs.schemas import (
@@ -73,6 +73,15 @@ def create_match_run(
     return JSONResponse(
         body, status_code=202 if queued else 201, headers={"Location": f"/v1/match-runs/{run.id}"}
     )
+
+
+@router.get("/match-runs", response_model=Page[RunRead], responses=problem_responses(401, 403, 422))
+def list_match_runs(
+    session: SessionDep, principal: RunReader, cursor: Cursor = None, limit: Limit = 20
+) -> Page[RunRead]:
+    """Runs within your municipalities, newest first."""
+    rows, next_page = service.list_runs(session, principal=principal, cursor=cursor, limit=limit)
+    return Page[RunRead](items=[service.to_read(r) for r in rows], next_cursor=next_page)
 
 
 @router.get(

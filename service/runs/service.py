@@ -25,6 +25,7 @@ from matching import Instance, MatchingResult, Policy, solve
 from service.audit.service import record_event
 from service.auth.principal import Principal
 from service.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from service.core.pagination import next_cursor
 from service.core.time import today_amsterdam, utc_now
 from service.offers import service as offers
 from service.offers.models import Offer
@@ -84,6 +85,14 @@ def get_visible_run(
     if run is None or not all(principal.sees_municipality(m) for m in run.municipalities):
         raise NotFound(f"Match run {run_id} does not exist.")
     return run
+
+
+def list_runs(
+    session: Session, *, principal: Principal, cursor: str | None, limit: int
+) -> tuple[Sequence[MatchRun], str | None]:
+    within = None if principal.is_admin else sorted(principal.municipalities)
+    rows = repository.list_runs(session, within=within, cursor=cursor, limit=limit)
+    return next_cursor(rows, sort_attribute="created_at", limit=limit)
 
 
 # --- preview ----------------------------------------------------------------------------------

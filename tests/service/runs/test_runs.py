@@ -328,3 +328,25 @@ def test_an_admin_can_clear_a_declined_pair(
 
     assert cleared.status_code == 200, cleared.text
     assert _preview(client, headers)["summary"]["proposals"] == 1  # type: ignore[index]
+
+
+def test_desks_list_the_runs_within_their_municipalities(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    make_municipality(db_session, code=UTRECHT, name="Utrecht")
+    amsterdam = _desk(make_token, AMSTERDAM)
+    both = _desk(make_token, AMSTERDAM, UTRECHT)
+    mine = _preview(client, amsterdam)
+    wide = client.post(
+        "/v1/match-runs", json={"municipalities": [AMSTERDAM, UTRECHT]}, headers=both
+    ).json()
+
+    seen_by_amsterdam = client.get("/v1/match-runs", headers=amsterdam).json()["items"]
+    seen_by_both = client.get("/v1/match-runs", params={"limit": 1}, headers=both).json()
+
+    assert [r["id"] for r in seen_by_amsterdam] == [mine["id"]]
+    assert [r["id"] for r in seen_by_both["items"]] == [wide["id"]]
+    rest = client.get(
+        "/v1/match-runs", params={"cursor": seen_by_both["next_cursor"]}, headers=both
+    ).json()
+    assert [r["id"] for r in rest["items"]] == [mine["id"]]
