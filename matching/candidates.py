@@ -73,9 +73,7 @@ class Prepared:
     @cached_property
     def child_trip_bounds(self) -> IntArray:
         """Child i's trips are trip_*[bounds[i]:bounds[i + 1]]."""
-        return np.searchsorted(self.trip_child, np.arange(len(self.child_ids) + 1)).astype(
-            np.int64
-        )
+        return np.searchsorted(self.trip_child, np.arange(len(self.child_ids) + 1)).astype(np.int64)
 
     def child_slice(self, child: int) -> slice:
         bounds = self.child_trip_bounds
