@@ -90,6 +90,23 @@ def open_offers_on_unit(session: Session, *, unit_id: uuid.UUID) -> Sequence[Off
     ).all()
 
 
+def open_offer_units_of(session: Session, *, household_id: uuid.UUID) -> Sequence[uuid.UUID]:
+    return session.scalars(
+        select(Offer.unit_id).where(
+            Offer.household_id == household_id, Offer.status == OfferStatus.OPEN.value
+        )
+    ).all()
+
+
+def open_offers_of_household(session: Session, *, household_id: uuid.UUID) -> Sequence[Offer]:
+    return session.scalars(
+        select(Offer)
+        .where(Offer.household_id == household_id, Offer.status == OfferStatus.OPEN.value)
+        .with_for_update(of=Offer)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def get_placement(
     session: Session, placement_id: uuid.UUID, *, for_update: bool = False
 ) -> Placement | None:

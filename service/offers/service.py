@@ -700,7 +700,9 @@ def end_placement(
     """The household left: the stay ends and the unit is available. Permanent housing ends the
     episode (the case closes); otherwise the household is back in the pool."""
     placement = get_visible_placement(session, principal=principal, placement_id=placement_id)
-    repository.lock_units(session, unit_ids=[placement.unit_id])
+    # The lock order: this unit and the unit of any offer out to the household, then the rest.
+    offered_units = repository.open_offer_units_of(session, household_id=placement.household_id)
+    repository.lock_units(session, unit_ids=[placement.unit_id, *offered_units])
     placement = get_visible_placement(
         session, principal=principal, placement_id=placement_id, for_update=True
     )
@@ -725,6 +727,18 @@ def end_placement(
         )
         before = household.status
         if data.reason.value == PlacementEndReason.MOVED_TO_PERMANENT_HOUSING.value:
+            # A household that found a home no longer needs the unit it was offered meanwhile.
+            for open_offer in repository.open_offers_of_household(
+                session, household_id=household.id
+            ):
+                _close_offer(
+                    session,
+                    offer=open_offer,
+                    status=OfferStatus.CANCELLED,
+                    actor=actor,
+                    why="household moved to permanent housing",
+                )
+            before = household.status
             households.close_household(
                 session,
                 household=household,

@@ -308,3 +308,24 @@ def test_a_refused_double_booking_becomes_a_clean_conflict(
 
     assert refused.value.status == 409
     assert refused.value.extensions == {"constraint": "uq_offers_unit_held"}
+
+
+def test_permanent_housing_cancels_an_offer_still_out_to_the_household(
+    client: TestClient, db_session: Session, desk: dict[str, str]
+) -> None:
+    family = homeless_family(db_session, case_reference="A")
+    unit_at(db_session, reference="E-1")
+    placement = client.post(f"/v1/offers/{_offer(client, desk)}/accept", json={}, headers=desk)
+    transitional = unit_at(db_session, reference="T-1", kind="transitional")
+    moving_on = _offer(client, desk)
+
+    ended = client.post(
+        f"/v1/placements/{placement.json()['id']}/end",
+        json={"end_date": today_amsterdam().isoformat(), "reason": "moved_to_permanent_housing"},
+        headers=desk,
+    )
+
+    assert ended.status_code == 200, ended.text
+    assert client.get(f"/v1/offers/{moving_on}", headers=desk).json()["status"] == "cancelled"
+    assert _reload(db_session, Unit, transitional.id).status == "available"  # type: ignore[attr-defined]
+    assert _reload(db_session, Household, family.id).status == "closed"  # type: ignore[attr-defined]
