@@ -98,7 +98,7 @@ SELECT id, municipality_code, 'B-' || n, 1 + n % 2, false, false, false, false, 
        1
 FROM bench_households;
 
--- Half the households have children: one to three.
+-- Every other household has children: one to three.
 INSERT INTO children (id, household_id, birth_year, school_id, needs_wheelchair, needs_medical,
                       school_trip_limit_km)
 SELECT gen_random_uuid(), h.id, 2008 + (h.n + k) % 16,
@@ -106,7 +106,7 @@ SELECT gen_random_uuid(), h.id, 2008 + (h.n + k) % 16,
 FROM bench_households h
 CROSS JOIN LATERAL generate_series(1, 1 + h.n % 3) AS k
 JOIN bench_schools s ON s.n = (h.n * 31 + k * 17) % :schools
-WHERE h.dice >= 5;
+WHERE h.n % 2 = 0;
 
 INSERT INTO evictions (id, household_id, eviction_date, state, reason, landlord_type,
                        children_involved, version)
@@ -115,7 +115,7 @@ SELECT gen_random_uuid(), h.id, h.since,
        (ARRAY['rent_arrears', 'rent_arrears', 'rent_arrears', 'nuisance', 'drugs_crime',
               'other'])[1 + h.n % 6],
        (ARRAY['social', 'social', 'private'])[1 + h.n % 3],
-       CASE WHEN h.dice >= 5 THEN 1 + h.n % 3 ELSE 0 END,
+       CASE WHEN h.n % 2 = 0 THEN 1 + h.n % 3 ELSE 0 END,
        1
 FROM bench_households h;
 
