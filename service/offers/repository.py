@@ -90,6 +90,15 @@ def open_offers_on_unit(session: Session, *, unit_id: uuid.UUID) -> Sequence[Off
     ).all()
 
 
+def active_placement_units_of(session: Session, *, household_id: uuid.UUID) -> Sequence[uuid.UUID]:
+    return session.scalars(
+        select(Placement.unit_id).where(
+            Placement.household_id == household_id,
+            Placement.status == PlacementStatus.ACTIVE.value,
+        )
+    ).all()
+
+
 def open_offer_units_of(session: Session, *, household_id: uuid.UUID) -> Sequence[uuid.UUID]:
     return session.scalars(
         select(Offer.unit_id).where(

@@ -453,10 +453,20 @@ def make_run_offers(
 # --- answers ----------------------------------------------------------------------------------
 
 
-def _lock_open_offer(session: Session, *, principal: Principal, offer_id: uuid.UUID) -> Offer:
-    """The offer, its unit locked first (the lock order), then the offer itself; 409 unless open."""
+def _lock_open_offer(
+    session: Session, *, principal: Principal, offer_id: uuid.UUID, with_current_unit: bool = False
+) -> Offer:
+    """The offer, its unit locked first (the lock order), then the offer itself; 409 unless open.
+
+    `with_current_unit`: also lock the unit the household lives in now (accepting moves it out).
+    """
     offer = get_visible_offer(session, principal=principal, offer_id=offer_id)
-    repository.lock_units(session, unit_ids=[offer.unit_id])
+    current = (
+        repository.active_placement_units_of(session, household_id=offer.household_id)
+        if with_current_unit
+        else []
+    )
+    repository.lock_units(session, unit_ids=[offer.unit_id, *current])
     offer = get_visible_offer(session, principal=principal, offer_id=offer_id, for_update=True)
     if offer.status != OfferStatus.OPEN.value:
         raise Conflict(
@@ -474,7 +484,9 @@ def accept_offer(
     A household moving on from an emergency unit leaves it in the same transaction: that
     placement ends, its stay ends and that unit is available again.
     """
-    offer = _lock_open_offer(session, principal=principal, offer_id=offer_id)
+    offer = _lock_open_offer(
+        session, principal=principal, offer_id=offer_id, with_current_unit=True
+    )
     now = utc_now()
     if offer.expires_at <= now:
         raise Conflict(
@@ -489,7 +501,8 @@ def accept_offer(
         )
     previous = repository.active_placement_of(session, household_id=offer.household_id)
     if previous is not None:
-        repository.lock_units(session, unit_ids=sorted([offer.unit_id, previous.unit_id]))
+        # Already locked above, unless the household moved in the meantime (then: retry).
+        repository.lock_units(session, unit_ids=[previous.unit_id])
     household = _locked_household(session, offer.household_id)
     actor = principal.actor
     with conflicts_as_409():
