@@ -253,7 +253,10 @@ class Explainer:
     def _describe_delta(self, tier: TierName, delta: int) -> str:
         word = "worsen" if delta > 0 else "improve"
         if tier == "placement":
-            return "would leave a household without a place (tier placement)"
+            return (
+                "would leave that household without a place: it cannot take this one "
+                "(tier placement)"
+            )
         if tier == "fit":
             return f"would {word} fit by {abs(delta)} spare bedroom(s)"
         points = abs(delta) * self.policy.score_resolution_points
@@ -319,6 +322,11 @@ class Explainer:
                     )
                 ]
             tier, why = self._first_change(deltas)
+            if tier == "placement":
+                why = (
+                    "would leave a family with children without a place to place a household "
+                    "without children (tier placement: families first)"
+                )
             taker_id = self.p.household_ids[taker] if taker >= 0 else "(fixed offer)"
             outranked.append(
                 OutrankedBy(
