@@ -7,6 +7,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,24 @@ def _invariants(engine: Engine) -> dict[str, int]:
         return {name: connection.execute(text(sql)).scalar_one() for name, sql in queries.items()}
 
 
+ALL_RULES = [
+    "occupants",
+    "bedrooms",
+    "needs",
+    "availability",
+    "safety_exclusion",
+    "school_trip",
+    "declined_before",
+]
+
+
 def _desk_rounds(
-    base_url: str, token: str, seed: int, statuses: Counter[str], lock: threading.Lock
+    base_url: str,
+    token: str,
+    unit_ids: list[str],
+    seed: int,
+    statuses: Counter[str],
+    lock: threading.Lock,
 ) -> None:
     chooser = random.Random(seed)
     seen: list[int] = []
@@ -87,10 +104,30 @@ def _desk_rounds(
             seen.append(commit.status_code)
             if commit.status_code != 200:
                 continue
+            unmatched = client.get(f"/v1/match-runs/{run.json()['id']}/unmatched").json()
+            if unmatched["items"]:
+                # A desk overriding every rule by hand, racing the runs for the same units.
+                hand = client.post(
+                    "/v1/offers",
+                    json={
+                        "household_id": unmatched["items"][0]["household_id"],
+                        "unit_id": chooser.choice(unit_ids),
+                        "reason": "urgent",
+                        "override_rules": ALL_RULES,
+                        "override_reason": "test",
+                    },
+                )
+                seen.append(hand.status_code)
             for offer_id in commit.json()["offers"]:
                 roll = chooser.random()
                 if roll < 0.5:
                     answer = client.post(f"/v1/offers/{offer_id}/accept", json={})
+                    if answer.status_code == 200 and chooser.random() < 0.3:
+                        seen.append(answer.status_code)
+                        answer = client.post(
+                            f"/v1/placements/{answer.json()['id']}/end",
+                            json={"end_date": date.today().isoformat(), "reason": "evicted"},
+                        )
                 elif roll < 0.8:
                     answer = client.post(
                         f"/v1/offers/{offer_id}/decline", json={"reason": "household_refused"}
@@ -132,12 +169,16 @@ def _corporation_rounds(
 
 
 def test_concurrent_desks_and_corporations_never_double_book(
-    scratch_engine: tuple[str, Engine], tmp_path: Path
+    scratch_engine: tuple[str, Engine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, engine = scratch_engine
     server = LiveServer(database_url=url, log_path=tmp_path / "server.log", env={})
     statuses: Counter[str] = Counter()
     lock = threading.Lock()
+    failures: list[BaseException] = []
+    monkeypatch.setattr(
+        threading, "excepthook", lambda hook: failures.append(hook.exc_value or RuntimeError())
+    )
 
     with launched(server):
         tokens = seed_region(engine, households=80, units=50, desks=DESKS, corporations=2)
@@ -145,7 +186,10 @@ def test_concurrent_desks_and_corporations_never_double_book(
             unit_ids = [str(u) for u in connection.execute(text("SELECT id FROM units")).scalars()]
         server.wait_ready()
         threads = [
-            threading.Thread(target=_desk_rounds, args=(server.base_url, token, n, statuses, lock))
+            threading.Thread(
+                target=_desk_rounds,
+                args=(server.base_url, token, unit_ids, n, statuses, lock),
+            )
             for n, token in enumerate(tokens["desks"])
         ] + [
             threading.Thread(
@@ -159,6 +203,7 @@ def test_concurrent_desks_and_corporations_never_double_book(
         for thread in threads:
             thread.join(timeout=120)
         assert not any(thread.is_alive() for thread in threads)
+    assert failures == [], failures
 
     print("status codes:", dict(statuses))
     server_errors = {k: v for k, v in statuses.items() if int(k.split()[-1]) >= 500}
