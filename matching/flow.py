@@ -8,12 +8,14 @@ whole set of optimal flows exactly (complementary slackness): an arc with positi
 carries no flow in any optimal flow, an arc with negative reduced cost is full in every one, and
 only zero-reduced-cost arcs are free. The next tier runs on that face only, so no amount of a
 lower tier can buy any of a higher one — with every tier's costs kept small, unlike one big-M
-objective, which overflows 64-bit cost scaling at a few thousand households.
+objective, which overflows 64-bit cost scaling at a few thousand households. Adjacent tiers share
+one solve only when integer weights derived from the face's bounds provably exceed the whole
+range of the tiers below and the combined costs stay small (see `_MERGE_LIMIT`).
 
 Each tier runs on a small candidate subset of the pair arcs. Its potentials price every pair
 that was left out; a pair with negative reduced cost could improve the optimum and is added, and
 the tier is solved again, until no left-out pair prices negative. Then the flow is optimal over
-all pairs (LP duality), and the dual bound printed per tier proves it.
+all pairs (LP duality): the dual bound, computed from the potentials, must equal the objective.
 """
 
 from __future__ import annotations
