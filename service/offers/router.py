@@ -34,7 +34,6 @@ router = APIRouter(prefix="/v1", tags=["offers and placements"])
 
 OfferReader = Annotated[Principal, Depends(allow(Role.DESK, Role.CORPORATION, scope="offers:read"))]
 OfferWriter = Annotated[Principal, Depends(allow(Role.DESK, scope="offers:write"))]
-EXPIRY_ACTOR = "onderdak-system (offer expiry)"
 
 
 @router.get("/offers", response_model=OfferPage, responses=problem_responses(401, 403, 422))
@@ -51,7 +50,7 @@ def list_offers(
     """Offers of your municipalities (desks) or on your units (corporations), newest first.
     Offers past their time are expired first."""
     with service.conflicts_as_409():
-        service.expire_due_offers(session, actor=EXPIRY_ACTOR)
+        service.expire_due_offers(session, actor=service.EXPIRY_ACTOR)
     rows, next_cursor = service.list_offers(
         session,
         principal=principal,
@@ -112,7 +111,7 @@ def get_offer(
 ) -> OfferRead | CorporationOfferRead:
     """An offer; a corporation gets its own view (unit, dates, household size, unit needs)."""
     with service.conflicts_as_409():
-        service.expire_due_offers(session, actor=EXPIRY_ACTOR)
+        service.expire_due_offers(session, actor=service.EXPIRY_ACTOR)
     offer = service.get_visible_offer(session, principal=principal, offer_id=offer_id)
     return service.offer_view(session, offer, principal=principal)
 

@@ -59,6 +59,8 @@ from service.units.models import Unit
 log = logging.getLogger("onderdak.offers")
 
 EXPIRY_BATCH = 500
+# Who the audit trail names for expiries found while reading or matching.
+EXPIRY_ACTOR = "onderdak-system (offer expiry)"
 # Constraint name → what it means to the caller.
 _DOUBLE_BOOKING = {
     "uq_offers_unit_held": "The unit is already held by another offer or placement.",

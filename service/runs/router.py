@@ -70,9 +70,10 @@ def create_match_run(
             service.execute_in_background, request.app.state.session_factory, run.id
         )
     body = service.to_read(run).model_dump(mode="json")
-    return JSONResponse(
-        body, status_code=202 if queued else 201, headers={"Location": f"/v1/match-runs/{run.id}"}
-    )
+    headers = {"Location": f"/v1/match-runs/{run.id}"}
+    if queued:
+        headers["Retry-After"] = "1"
+    return JSONResponse(body, status_code=202 if queued else 201, headers=headers)
 
 
 @router.get("/match-runs", response_model=Page[RunRead], responses=problem_responses(401, 403, 422))

@@ -54,7 +54,6 @@ from service.runs.settings import RunSettings
 log = logging.getLogger("onderdak.runs")
 
 LONGEST_STAYS_SHOWN = 10
-SYSTEM_EXPIRY_ACTOR = "onderdak-system (offer expiry)"
 
 
 # --- access -----------------------------------------------------------------------------------
@@ -177,7 +176,7 @@ def execute_run(
     _progress(session, run, stage="building_instance", percent=10)
     if on_progress:
         on_progress()
-    offers.expire_due_offers(session, actor=SYSTEM_EXPIRY_ACTOR)
+    offers.expire_due_offers(session, actor=offers.EXPIRY_ACTOR)
     engine_policy = policies.engine_policy(run.policy)
     started = time.perf_counter()
     built = build_instance(
@@ -506,7 +505,7 @@ def commit_run(
         unit_ids=[uuid.UUID(p.unit_id) for p in chosen],
         household_ids=[uuid.UUID(p.household_id) for p in chosen],
     )
-    offers.expire_due_offers(session, actor=SYSTEM_EXPIRY_ACTOR)
+    offers.expire_due_offers(session, actor=offers.EXPIRY_ACTOR)
     current = build_instance(
         session,
         municipalities=run.municipalities,
