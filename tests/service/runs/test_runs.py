@@ -348,3 +348,27 @@ def test_desks_list_the_runs_within_their_municipalities(
         "/v1/match-runs", params={"cursor": seen_by_both["next_cursor"]}, headers=both
     ).json()
     assert [r["id"] for r in rest["items"]] == [mine["id"]]
+
+
+def test_a_background_run_that_fails_says_so_when_polled(
+    app: FastAPI,
+    client: TestClient,
+    db_session: Session,
+    make_token: TokenFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app.state.run_settings = RunSettings(match_run_sync_max_households=0)
+    homeless_family(db_session, case_reference="A")
+    headers = _desk(make_token)
+
+    def broken_solver(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(runs, "solve", broken_solver)
+    response = client.post("/v1/match-runs", json={"municipalities": [AMSTERDAM]}, headers=headers)
+
+    assert response.status_code == 202
+    polled = client.get(response.headers["Location"], headers=headers).json()
+    assert polled["status"] == "failed"
+    assert polled["error"] == "RuntimeError: the run could not be completed."
+    assert "exploded" not in str(polled)  # internals stay in the log
