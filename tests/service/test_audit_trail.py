@@ -3,7 +3,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import record_event
 from service.auth.models import Role
-from tests.conftest import TokenFactory
+from tests.service.conftest import TokenFactory
 
 
 def test_admins_see_the_trail_auditors_see_it_redacted(

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, inspect, text
 
 from service.core.db import make_engine
 from service.core.migrations import alembic_config, upgrade_to_head
-from tests.conftest import ScratchDatabases
+from tests.service.conftest import ScratchDatabases
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from service.auth.models import Role
 from service.core.time import today_amsterdam
-from tests.conftest import TokenFactory
 from tests.factories import (
     make_corporation,
     make_eviction,
@@ -30,6 +29,7 @@ from tests.factories import (
     make_school,
     make_unit,
 )
+from tests.service.conftest import TokenFactory
 
 OWN, FOREIGN = "GM0363", "GM0479"
 # Words that name a child's, a family's or a case's details: never in a corporation's view.

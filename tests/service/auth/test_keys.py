@@ -15,8 +15,8 @@ from service.auth.dependencies import access_rule_of
 from service.auth.keys import authenticate, create_key
 from service.auth.models import ApiKey, Role
 from service.core.time import utc_now
-from tests.conftest import TokenFactory
 from tests.factories import make_corporation, make_municipality
+from tests.service.conftest import TokenFactory
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from service.auth.models import Role
-from tests.conftest import TokenFactory
+from tests.service.conftest import TokenFactory
 from tests.service.households.conftest import household_body
 
 

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from service.audit.models import AuditEvent
 from service.auth.models import Role
-from tests.conftest import TokenFactory
 from tests.factories import make_household, make_municipality
+from tests.service.conftest import TokenFactory
 
 
 def test_reading_a_household_leaves_an_audit_event(

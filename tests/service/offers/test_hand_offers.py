@@ -14,8 +14,8 @@ from service.households.models import Household
 from service.offers import service as offers
 from service.offers.models import Offer
 from service.units.models import Unit
-from tests.conftest import TokenFactory
 from tests.factories import AMSTERDAM, make_municipality
+from tests.service.conftest import TokenFactory
 from tests.service.runs.scenario import FAR, bearer, homeless_family, unit_at
 
 

@@ -19,8 +19,8 @@ from service.offers import service as offers
 from service.offers.models import Offer, Placement
 from service.policies import repository as policies
 from service.units.models import Unit
-from tests.conftest import TokenFactory
 from tests.factories import AMSTERDAM, make_municipality
+from tests.service.conftest import TokenFactory
 from tests.service.runs.scenario import bearer, homeless_family, unit_at
 
 

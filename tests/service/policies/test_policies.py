@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from service.audit.models import AuditEvent
 from service.auth.models import Role
-from tests.conftest import TokenFactory
 from tests.factories import AMSTERDAM, make_municipality
+from tests.service.conftest import TokenFactory
 
 
 def test_the_builtin_policies_exist_after_migration(client: TestClient) -> None:

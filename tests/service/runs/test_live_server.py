@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from service.core.db import make_engine
 from service.core.migrations import upgrade_to_head
-from tests.conftest import ScratchDatabases
+from tests.service.conftest import ScratchDatabases
 from tests.service.runs.live import AMSTELVEEN, AMSTERDAM, LiveServer, launched, seed_region
 
 DESKS = 20

@@ -20,8 +20,8 @@ from service.runs.settings import RunSettings
 from service.units import service as units
 from service.units.models import Unit
 from service.units.schemas import UnitUpdate
-from tests.conftest import TokenFactory
 from tests.factories import AMSTERDAM, make_municipality
+from tests.service.conftest import TokenFactory
 from tests.service.runs.scenario import FAR, UTRECHT, bearer, homeless_family, unit_at
 
 

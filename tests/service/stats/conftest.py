@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from service.auth.models import Role
 from service.households.models import Household
-from tests.conftest import TokenFactory
 from tests.factories import make_eviction, make_household, make_municipality
+from tests.service.conftest import TokenFactory
 
 AMSTERDAM = "GM0363"
 OUDER_AMSTEL = "GM0437"

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.auth.models import Role
-from tests.conftest import TokenFactory
+from tests.service.conftest import TokenFactory
 from tests.service.stats.conftest import (
     AMSTERDAM,
     OUDER_AMSTEL,

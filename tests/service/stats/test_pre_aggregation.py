@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from service.auth.models import Role
 from service.households import service as households
 from service.households.schemas import ClosedReason, EvictionUpdate, HouseholdUpdate
-from tests.conftest import TokenFactory
 from tests.factories import make_eviction
+from tests.service.conftest import TokenFactory
 from tests.service.stats.conftest import AMSTERDAM, OUDER_AMSTEL, HouseholdMaker, bearer
 
 

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from service.auth.models import Role
-from tests.conftest import TokenFactory
 from tests.factories import make_corporation, make_municipality, make_unit
+from tests.service.conftest import TokenFactory
 
 
 def _auth(token: str) -> dict[str, str]:

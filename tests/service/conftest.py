@@ -1,4 +1,4 @@
-"""Test fixtures on a real PostgreSQL + PostGIS.
+"""Service test fixtures on a real PostgreSQL + PostGIS (the matching tests need none).
 
 The test database is built by running the migrations once per session; every test then runs
 inside one transaction on one connection that is rolled back afterwards. The app's own session
