@@ -202,7 +202,7 @@ def close_household(
     """Close the case with a reason (status `closed`); ongoing stays end on the closing day."""
     household = service.get_household(session, household_id=household_id, principal=principal)
     check_if_match(if_match, household)
-    household = service.close_household(
+    household = service.close_case(
         session, household=household, reason=data.reason, closed_on=data.closed_on
     )
     set_etag(response, household)

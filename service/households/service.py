@@ -474,6 +474,24 @@ def place_in_unit(
     return stay
 
 
+def close_case(
+    session: Session, *, household: Household, reason: ClosedReason, closed_on: date | None
+) -> Household:
+    """A desk closes a case. An open offer holds a unit and a placement occupies one: closing
+    around them would leave the unit taken by nobody, so they end through their own actions
+    first (the workflow closes the case itself when a placement ends in a permanent home)."""
+    if household.status == HouseholdStatus.OFFERED:
+        raise Conflict(
+            "The household has an open offer: decline it (e.g. `self_resolved`) before closing."
+        )
+    if household.status == HouseholdStatus.PLACED:
+        raise Conflict(
+            "The household lives in one of our units: end the placement (e.g. "
+            "`moved_to_permanent_housing`) before closing."
+        )
+    return close_household(session, household=household, reason=reason, closed_on=closed_on)
+
+
 def close_household(
     session: Session, *, household: Household, reason: ClosedReason, closed_on: date | None
 ) -> Household:

@@ -329,3 +329,18 @@ def test_permanent_housing_cancels_an_offer_still_out_to_the_household(
     assert client.get(f"/v1/offers/{moving_on}", headers=desk).json()["status"] == "cancelled"
     assert _reload(db_session, Unit, transitional.id).status == "available"  # type: ignore[attr-defined]
     assert _reload(db_session, Household, family.id).status == "closed"  # type: ignore[attr-defined]
+
+
+def test_a_desk_cannot_close_a_case_around_an_open_offer(
+    client: TestClient, db_session: Session, desk: dict[str, str]
+) -> None:
+    household = homeless_family(db_session, case_reference="CLOSE-1")
+    unit_at(db_session, reference="U-CLOSE")
+    _offer(client, desk)
+    response = client.post(
+        f"/v1/households/{household.id}/close", json={"reason": "lost_contact"}, headers=desk
+    )
+    assert response.status_code == 409
+    assert "decline" in response.json()["detail"]
+    db_session.refresh(household)
+    assert household.status == "offered"
