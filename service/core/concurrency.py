@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from fastapi import Response
+from fastapi import Header, Response
 
 from service.core.errors import PreconditionFailed
+
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="The ETag you read; 412 when stale.")
+]
 
 
 class Versioned(Protocol):

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.audit.service import record_reads
@@ -14,7 +14,7 @@ from service.auth.dependencies import allow
 from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.bulk import BULK_REQUEST_BODY, BulkReport, Partial, read_rows
-from service.core.concurrency import check_if_match, etag_of, set_etag
+from service.core.concurrency import IfMatch, check_if_match, etag_of, set_etag
 from service.core.db import SessionDep
 from service.core.errors import problem_responses
 from service.core.idempotency import IdempotencyKey, idempotent
@@ -40,10 +40,6 @@ router = APIRouter(prefix="/v1", tags=["households"])
 # Desks work on their own municipalities' households; corporations and auditors never see them.
 HouseholdReader = Annotated[Principal, Depends(allow(Role.DESK, scope="households:read"))]
 HouseholdWriter = Annotated[Principal, Depends(allow(Role.DESK, scope="households:write"))]
-
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag you read; 412 when stale.")
-]
 
 
 @router.post(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.auth.dependencies import SchoolReader, SchoolWriter
 from service.core.bulk import BULK_REQUEST_BODY, BulkReport, Partial, read_rows
-from service.core.concurrency import check_if_match, etag_of, set_etag
+from service.core.concurrency import IfMatch, check_if_match, etag_of, set_etag
 from service.core.db import SessionDep
 from service.core.errors import problem_responses
 from service.core.idempotency import IdempotencyKey, idempotent
@@ -20,10 +20,6 @@ from service.schools.models import SchoolLevel
 from service.schools.schemas import SchoolCreate, SchoolRead, SchoolUpdate
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"])
-
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag you read; 412 when stale.")
-]
 
 
 @router.post(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -17,7 +17,7 @@ from service.auth.dependencies import allow
 from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.bulk import BULK_REQUEST_BODY, BulkReport, Partial, read_rows
-from service.core.concurrency import check_if_match, etag_of, set_etag
+from service.core.concurrency import IfMatch, check_if_match, etag_of, set_etag
 from service.core.db import SessionDep
 from service.core.errors import problem_responses
 from service.core.idempotency import IdempotencyKey, idempotent
@@ -41,9 +41,6 @@ router = APIRouter(prefix="/v1", tags=["units"])
 UnitReader = Annotated[Principal, Depends(allow(Role.CORPORATION, Role.DESK, scope="units:read"))]
 UnitWriter = Annotated[Principal, Depends(allow(Role.CORPORATION, scope="units:write"))]
 
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag you read; 412 when stale.")
-]
 CorporationInPath = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9_-]{2,40}$", description="The corporation's code.")
 ]
