@@ -53,7 +53,7 @@ def _comparison(engine: Outcome, first_come: Outcome) -> list[str]:
     return lines
 
 
-def _report(summary: RunSummary, statistics: dict[str, Any] | None) -> list[str]:
+def _report(summary: RunSummary) -> list[str]:
     rights = summary.childrens_rights
     lines = [
         f"Match preview over {summary.households} households and {summary.units} units: "
@@ -69,15 +69,13 @@ def _report(summary: RunSummary, statistics: dict[str, Any] | None) -> list[str]
     for family in rights.families_with_children_without_offer_detail[:5]:
         lines.append(
             f"    - {family.children} children, {family.days_in_temporary_housing} days in "
-            f"temporary housing: {family.explanation.split('. ')[0]}."
+            f"temporary housing: {family.explanation.split('. ')[0].rstrip('.')}."
         )
     if rights.longest_remaining_stays:
         longest = ", ".join(
             f"{s.days_in_temporary_housing} d" for s in rights.longest_remaining_stays[:5]
         )
         lines.append(f"  longest stays in temporary housing that remain: {longest}")
-    if statistics:
-        lines.append(f"Solver: {statistics.get('solver', statistics)}")
     return lines
 
 
@@ -109,7 +107,7 @@ def run_demo(settings: Settings) -> int:
             if summary is None:
                 print(f"The run produced no summary: {run.error}")
                 return 1
-            print("\n".join(_report(summary, None)))
+            print("\n".join(_report(summary)))
             committed = runs.commit_run(session, principal=SYSTEM, run_id=run.id, exclusions=[])
             print(
                 f"Committed by {SYSTEM.actor}: {len(committed.offers)} offers made; each "

@@ -16,7 +16,8 @@ from service.auth.models import ApiKey, Role
 from service.auth.principal import Principal
 from service.core.errors import Invalid, NotFound, Unauthorized
 from service.core.time import utc_now
-from service.reference.service import resolve_municipality
+from service.reference.models import Corporation
+from service.reference.service import get_corporation, resolve_municipality
 
 TOKEN_PREFIX = "ond"
 DEFAULT_ROTATION_GRACE = timedelta(days=7)
@@ -46,8 +47,6 @@ def create_key(
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key; returns the row and the token, which is never stored or shown again."""
-    from service.reference.service import get_corporation
-
     if role is Role.DESK and not municipalities:
         raise Invalid("A desk key needs at least one municipality.")
     if role is Role.CORPORATION and not corporation_code:
@@ -129,8 +128,6 @@ def rotate_key(
     session: Session, *, key_id: uuid.UUID, grace: timedelta = DEFAULT_ROTATION_GRACE
 ) -> tuple[ApiKey, str]:
     """A new key for the same person and rights; the old one works until the grace ends."""
-    from service.reference.models import Corporation
-
     old = _get(session, key_id)
     if old.revoked_at is not None:
         raise Invalid("A revoked key cannot be rotated; create a new one.")

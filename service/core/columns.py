@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from geoalchemy2 import Geography
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import CheckConstraint, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -27,7 +27,3 @@ def enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
 def version_column() -> Mapped[int]:
     """The row version behind ETags and If-Match; SQLAlchemy bumps it on every UPDATE."""
     return mapped_column(Integer, nullable=False, default=1)
-
-
-def code_column(length: int) -> Mapped[str]:
-    return mapped_column(String(length))

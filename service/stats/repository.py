@@ -33,14 +33,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from matching.policies import DEFAULT_POLICY
 from service.households.models import Child, Eviction, Household, Stay
 from service.offers.models import Offer
 from service.schools.models import School
 from service.stats.models import Episode, EvictionMonth
 from service.units.models import Unit
 
-# Default school-trip limits by school level, km (DOMAIN.md, hard rule 6).
-DEFAULT_TRIP_LIMIT_KM = {"primary": 15.0, "secondary": 25.0, "special": 40.0}
+# The default policy's school-trip limits by level (one source: the matching policy).
+DEFAULT_TRIP_LIMIT_KM = {
+    level: DEFAULT_POLICY.school_trip_limits.for_level(level)
+    for level in ("primary", "secondary", "special")
+}
 
 # Time waited, in days: [lower, upper) and its label, in order.
 WAIT_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
