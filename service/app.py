@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.audit.router import router as audit_router
@@ -25,6 +26,11 @@ from service.runs.router import router as runs_router
 from service.schools.router import router as schools_router
 from service.stats.router import router as stats_router
 from service.units.router import router as units_router
+from service.web.errors import install_web_error_pages
+from service.web.pages import ROUTERS as WEB_PAGE_ROUTERS
+from service.web.router import root_router as web_root_router
+from service.web.router import router as web_router
+from service.web.templating import STATIC_DIR
 
 API_DESCRIPTION = """\
 Onderdak matches households facing eviction or already in temporary housing to emergency and
@@ -74,6 +80,14 @@ def create_app(
     app.include_router(runs_router)
     app.include_router(offers_router)
     app.include_router(stats_router)
+
+    # The web pages for desks and corporations: same services, same access rules, no spec.
+    install_web_error_pages(app)
+    app.include_router(web_root_router)
+    app.include_router(web_router)
+    for page_router in WEB_PAGE_ROUTERS:
+        app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _document_common_problems(app)
     return app
 

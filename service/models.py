@@ -12,6 +12,7 @@ from service.runs.models import MatchRun
 from service.schools.models import School
 from service.stats.models import Episode, EvictionMonth
 from service.units.models import Unit
+from service.web.models import WebSession
 
 __all__ = [
     "ApiKey",
@@ -33,5 +34,6 @@ __all__ = [
     "School",
     "Stay",
     "Unit",
+    "WebSession",
     "corporation_municipalities",
 ]

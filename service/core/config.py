@@ -35,6 +35,19 @@ class Settings(BaseSettings):
         "by the postgres user, which a folder under /root is not.",
     )
     timezone: str = "Europe/Amsterdam"
+    web_session_hours: float = Field(
+        default=8, gt=0, le=24 * 7, description="How long a web sign-in lasts, in hours."
+    )
+    web_cookie_secure: bool = Field(
+        default=False,
+        description="Send the session cookie only over HTTPS; set it wherever TLS is in front.",
+    )
+    web_map_tiles_url: str | None = Field(
+        default=None,
+        description="Optional background map tiles for the match map, e.g. PDOK's "
+        "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png;"
+        " unset: the map draws its points and lines without a background (works offline).",
+    )
     oidc_issuers: list[OidcIssuer] = Field(
         default_factory=list,
         description="Trusted single sign-on issuers, as a JSON list (see service/auth/oidc.py).",

@@ -1,0 +1,110 @@
+"""Dutch (the default) and English texts for the web pages.
+
+The English text is the message id, as with gettext; `DUTCH` holds its translation. A test reads
+every template and page module and fails for a text used with `_()` that has no Dutch entry, so
+a page can never show half its labels in English to a Dutch desk.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class Language(enum.StrEnum):
+    DUTCH = "nl"
+    ENGLISH = "en"
+
+
+DEFAULT_LANGUAGE = Language.DUTCH
+
+Translator = Callable[[str], str]
+
+DUTCH: dict[str, str] = {
+    # Layout and sign-in
+    "Onderdak": "Onderdak",
+    "Skip to content": "Naar de inhoud",
+    "Main navigation": "Hoofdmenu",
+    "Home": "Start",
+    "Sign in": "Inloggen",
+    "Sign out": "Uitloggen",
+    "Signed in as": "Ingelogd als",
+    "Your personal key": "Uw persoonlijke sleutel",
+    "The key starts with ond_. It is personal: never share it.": (
+        "De sleutel begint met ond_. Hij is persoonlijk: deel hem nooit."
+    ),
+    "Language": "Taal",
+    "Nederlands": "Nederlands",
+    "English": "English",
+    "Change language": "Taal wijzigen",
+    "Sign in with your personal key to continue.": (
+        "Log in met uw persoonlijke sleutel om verder te gaan."
+    ),
+    "You have been signed out.": "U bent uitgelogd.",
+    "Your session has ended; sign in again.": "Uw sessie is verlopen; log opnieuw in.",
+    "Fill in your key.": "Vul uw sleutel in.",
+    "The web pages are for desks and housing corporations.": (
+        "Deze pagina's zijn voor woonloketten en woningcorporaties."
+    ),
+    "This form has expired or did not come from this site; reload the page and try again.": (
+        "Dit formulier is verlopen of kwam niet van deze site; laad de pagina opnieuw en "
+        "probeer het nog eens."
+    ),
+    # Roles and home
+    "Housing desk": "Woonloket",
+    "Housing corporation": "Woningcorporatie",
+    "Administrator": "Beheerder",
+    "Municipalities": "Gemeenten",
+    "What would you like to do?": "Wat wilt u doen?",
+    "Households": "Huishoudens",
+    "Units": "Woningen",
+    "Match preview": "Matchvoorstel",
+    "Offers": "Aanbiedingen",
+    "Placements": "Plaatsingen",
+    "Figures": "Cijfers",
+    "Register a household": "Huishouden aanmelden",
+    "Add a unit": "Woning toevoegen",
+    "Upload units (CSV)": "Woningen uploaden (CSV)",
+    # Errors
+    "Something went wrong": "Er ging iets mis",
+    "Not found": "Niet gevonden",
+    "Not allowed": "Geen toegang",
+    "Conflict": "Conflict",
+    "Invalid input": "Ongeldige invoer",
+    "Back to the start page": "Terug naar de startpagina",
+    "Request id": "Verzoeknummer",
+    "Please correct the fields marked below.": "Verbeter de gemarkeerde velden.",
+    "Save": "Opslaan",
+    "Cancel": "Annuleren",
+    "Yes": "Ja",
+    "No": "Nee",
+}
+
+
+def translator(language: str) -> Translator:
+    """The `_()` of one page: Dutch from the catalogue, English as written."""
+    if language == Language.ENGLISH:
+        return lambda text: text
+    return lambda text: DUTCH.get(text, text)
+
+
+def dutch_date(value: date | datetime | None) -> str:
+    """Dates on screen are Dutch: 24-11-2026; instants in Amsterdam time: 24-11-2026 14:05."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        local = value.astimezone(AMSTERDAM) if value.tzinfo else value
+        return local.strftime("%d-%m-%Y %H:%M")
+    return value.strftime("%d-%m-%Y")
+
+
+def dutch_number(value: float | int | None, decimals: int = 0) -> str:
+    """Numbers with a decimal comma and a dot between thousands, as Dutch readers expect."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
