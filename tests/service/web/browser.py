@@ -48,9 +48,7 @@ def _seed(session: Session) -> dict[str, str]:
     make_municipality(session, code=AMSTERDAM, name="Amsterdam")
     make_municipality(session, code=AMSTELVEEN, name="Amstelveen")
     make_corporation(session, code="ymere", name="Ymere", municipalities=[AMSTERDAM, AMSTELVEEN])
-    make_corporation(
-        session, code="eigen-haard", name="Eigen Haard", municipalities=[AMSTERDAM]
-    )
+    make_corporation(session, code="eigen-haard", name="Eigen Haard", municipalities=[AMSTERDAM])
     make_school(session, brin_code="00AB01", name="De Regenboog", lon=4.89, lat=52.37)
     make_school(
         session, brin_code="00AC01", name="Het Baken", lon=4.86, lat=52.30, municipality=AMSTELVEEN
