@@ -1,6 +1,7 @@
 """Dutch (the default) and English texts for the web pages.
 
-The English text is the message id, as with gettext; `DUTCH` holds its translation. A test reads
+The English text is the message id, as with gettext; `DUTCH` holds its translation (common texts
+here, each feature's in `service/web/texts/<feature>.py`). A test reads
 every template and page module and fails for a text used with `_()` that has no Dutch entry, so
 a page can never show half its labels in English to a Dutch desk.
 """
@@ -11,6 +12,12 @@ import enum
 from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from service.web.texts import figures as texts_figures
+from service.web.texts import households as texts_households
+from service.web.texts import match as texts_match
+from service.web.texts import offers as texts_offers
+from service.web.texts import units as texts_units
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -24,7 +31,7 @@ DEFAULT_LANGUAGE = Language.DUTCH
 
 Translator = Callable[[str], str]
 
-DUTCH: dict[str, str] = {
+COMMON_DUTCH: dict[str, str] = {
     # Layout and sign-in
     "Onderdak": "Onderdak",
     "Skip to content": "Naar de inhoud",
@@ -82,6 +89,15 @@ DUTCH: dict[str, str] = {
     "Cancel": "Annuleren",
     "Yes": "Ja",
     "No": "Nee",
+}
+
+DUTCH: dict[str, str] = {
+    **COMMON_DUTCH,
+    **texts_households.DUTCH,
+    **texts_units.DUTCH,
+    **texts_match.DUTCH,
+    **texts_offers.DUTCH,
+    **texts_figures.DUTCH,
 }
 
 

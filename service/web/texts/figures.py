@@ -1,0 +1,3 @@
+"""Dutch texts of the figures pages (English text → Dutch)."""
+
+DUTCH: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""Dutch texts of the offers pages (English text → Dutch)."""
+
+DUTCH: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""Dutch texts of the units pages (English text → Dutch)."""
+
+DUTCH: dict[str, str] = {}
