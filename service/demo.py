@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
+from service.auth.keys import create_key, revoke_key
+from service.auth.models import ApiKey, Role
 from service.auth.principal import SYSTEM
 from service.core.config import Settings
 from service.core.db import make_engine, make_session_factory
 from service.core.embedded_db import database_url
-from service.core.time import today_amsterdam
-from service.demo_data import MUNICIPALITIES, load_demo_region
+from service.core.time import today_amsterdam, utc_now
+from service.demo_data import CORPORATIONS, MUNICIPALITIES, load_demo_region
 from service.households.models import Household
 from service.runs import service as runs
 from service.runs.schemas import Outcome, RunSummary
@@ -79,6 +83,36 @@ def _report(summary: RunSummary) -> list[str]:
     return lines
 
 
+DEMO_KEY_PEOPLE = ("Demo woonloket", "Demo corporatie")
+DEMO_KEY_LIFETIME = timedelta(days=1)
+
+
+def create_demo_keys(session: Session) -> tuple[str, str]:
+    """Fresh keys to try the web pages with: a desk of the whole demo region and its first
+    corporation. They expire in a day, and the next demo run revokes them."""
+    earlier = session.scalars(
+        select(ApiKey).where(ApiKey.person.in_(DEMO_KEY_PEOPLE), ApiKey.revoked_at.is_(None))
+    ).all()
+    for key in earlier:
+        revoke_key(session, key_id=key.id)
+    expires_at = utc_now() + DEMO_KEY_LIFETIME
+    _, desk = create_key(
+        session,
+        person=DEMO_KEY_PEOPLE[0],
+        role=Role.DESK,
+        municipalities=[m.code for m in MUNICIPALITIES],
+        expires_at=expires_at,
+    )
+    _, corporation = create_key(
+        session,
+        person=DEMO_KEY_PEOPLE[1],
+        role=Role.CORPORATION,
+        corporation_code=CORPORATIONS[0][0],
+        expires_at=expires_at,
+    )
+    return desk, corporation
+
+
 def run_demo(settings: Settings) -> int:
     engine = make_engine(database_url(settings), pool_size=2)
     factory = make_session_factory(engine)
@@ -112,6 +146,14 @@ def run_demo(settings: Settings) -> int:
             print(
                 f"Committed by {SYSTEM.actor}: {len(committed.offers)} offers made; each "
                 "reserves its unit until the household accepts or declines."
+            )
+        with factory() as session, session.begin():
+            desk_key, corporation_key = create_demo_keys(session)
+            print(
+                f"\nWeb pages: http://{settings.host}:{settings.port}/app — demo keys, valid for "
+                "one day (the next demo run replaces them):\n"
+                f"  housing desk (all four municipalities): {desk_key}\n"
+                f"  housing corporation ({CORPORATIONS[0][1]}):       {corporation_key}"
             )
     finally:
         engine.dispose()
