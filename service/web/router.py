@@ -113,7 +113,7 @@ def _remember_language(response: Response, language: Language) -> None:
 
 @router.post("/sign-out")
 def sign_out_submit(session: SessionDep, user: AnySignedIn) -> Response:
-    sign_out(session, web_session_id=user.session_id)
+    sign_out(session, web_session_id=user.session_id, actor=user.principal.actor)
     response = RedirectResponse(f"{WEB_PREFIX}/sign-in?ended=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

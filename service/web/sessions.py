@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from service.audit.service import record_event
 from service.auth.keys import authenticate, principal_of
 from service.auth.models import ApiKey, Role
 from service.auth.principal import Principal
@@ -44,6 +46,7 @@ def _hash(token: str) -> str:
 
 
 # Integration keys belong to machines; they use the API, never a browser.
+FORGET_ENDED_SESSIONS_AFTER = timedelta(days=30)
 SIGN_IN_ROLES = frozenset({Role.DESK, Role.CORPORATION, Role.ADMIN, Role.AUDITOR})
 
 
@@ -64,8 +67,29 @@ def sign_in(
         expires_at=utc_now() + lifetime,
     )
     session.add(web_session)
+    _forget_old_sessions(session, api_key_id=principal.key_id)
     session.flush()
+    record_event(
+        session,
+        actor=principal.actor,
+        action="web_session.signed_in",
+        entity_type="web_session",
+        entity_id=web_session.id,
+        before=None,
+        after={"expires_at": web_session.expires_at, "language": web_session.language},
+    )
     return web_session, cookie
+
+
+def _forget_old_sessions(session: Session, *, api_key_id: uuid.UUID) -> None:
+    # Sessions are only needed while they can be used; the audit trail keeps the sign-ins.
+    horizon = utc_now() - FORGET_ENDED_SESSIONS_AFTER
+    session.execute(
+        delete(WebSession).where(
+            WebSession.api_key_id == api_key_id,
+            or_(WebSession.expires_at < horizon, WebSession.ended_at < horizon),
+        )
+    )
 
 
 def resume(
@@ -88,11 +112,20 @@ def resume(
     return web_session, principal_of(key)
 
 
-def sign_out(session: Session, *, web_session_id: str) -> None:
+def sign_out(session: Session, *, web_session_id: str, actor: str) -> None:
     web_session = session.get(WebSession, web_session_id)
     if web_session is not None and web_session.ended_at is None:
         web_session.ended_at = utc_now()
         session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="web_session.signed_out",
+            entity_type="web_session",
+            entity_id=web_session.id,
+            before=None,
+            after={"ended_at": web_session.ended_at},
+        )
 
 
 def set_language(session: Session, *, web_session_id: str, language: Language) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.audit.models import AuditEvent
 from service.auth.keys import revoke_key
 from service.auth.models import ApiKey, Role
 from service.web.models import WebSession
@@ -183,3 +184,16 @@ def test_unknown_pages_are_pages_and_unknown_api_paths_stay_problems(
     assert "Niet gevonden" in page.text
     api = client.get("/v1/no-such-thing")
     assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_signing_in_and_out_is_in_the_audit_trail(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    client = page_client()
+    client.sign_in(_desk(db_session, make_token))
+    client.submit("/app/sign-out")
+    events = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "web_session")
+    ).all()
+    assert sorted(e.action for e in events) == ["web_session.signed_in", "web_session.signed_out"]
+    assert all(e.actor == "Sanne de Vries (desk)" for e in events)
