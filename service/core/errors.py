@@ -221,6 +221,32 @@ async def send_problem(
 
 UNHANDLED_DETAIL = "An unexpected error occurred. It has been logged; quote the request id."
 
+ERROR_PAGE = """<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><title>Er ging iets mis · Onderdak</title></head>
+<body><main><h1>Er ging iets mis</h1>
+<p>Er is een onverwachte fout opgetreden; die is vastgelegd. Noem het verzoeknummer als u
+contact opneemt.</p>
+<p lang="en">An unexpected error occurred. It has been logged; quote the request id.</p>
+<p>Verzoeknummer / request id: <code>{request_id}</code></p>
+<p><a href="/app">Terug naar de startpagina / back to the start page</a></p></main></body></html>
+"""
+
+
+async def send_error_page(send: Send, *, request_id: str) -> None:
+    """The last-resort 500 for the web pages: plain HTML, in both languages."""
+    payload = ERROR_PAGE.format(request_id=request_id).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)

@@ -35,7 +35,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         # Imported here: errors.py reads the request id from this module.
-        from service.core.errors import UNHANDLED_DETAIL, send_problem
+        from service.core.errors import UNHANDLED_DETAIL, send_error_page, send_problem
 
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -57,7 +57,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         except Exception:
             error_log.exception("unhandled error", extra={"path": scope["path"]})
-            if not response_started:
+            if not response_started and scope["path"].startswith("/app"):
+                # A person looking at a page gets a page, not a JSON document.
+                await send_error_page(send_with_id, request_id=request_id)
+            elif not response_started:
                 await send_problem(
                     send_with_id,
                     status=500,

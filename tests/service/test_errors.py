@@ -47,6 +47,7 @@ def probe_app(app: FastAPI) -> FastAPI:
         raise Conflict("Failing after a write.")
 
     app.add_api_route("/_probe/crash", crash)
+    app.add_api_route("/app/_probe/crash", crash)
     app.add_api_route("/_probe/conflict", conflict)
     app.add_api_route("/_probe/stale", stale)
     app.add_api_route("/_probe/validated", validated, methods=["POST"])
@@ -107,6 +108,17 @@ def test_unhandled_error_is_a_500_without_internals(probe_app: FastAPI, client: 
     assert "secret internal detail" not in response.text
     assert "Traceback" not in response.text
     assert "request id" in body["detail"]
+
+
+def test_an_unhandled_error_on_a_web_page_is_a_page_without_internals(
+    probe_app: FastAPI, client: TestClient
+) -> None:
+    response = client.get("/app/_probe/crash")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Er ging iets mis" in response.text
+    assert response.headers["x-request-id"] in response.text
+    assert "secret internal detail" not in response.text
 
 
 def test_oversized_body_is_a_413_problem(probe_app: FastAPI, client: TestClient) -> None:
