@@ -1,7 +1,334 @@
-"""The households pages (being built)."""
+"""The desk's households: a sortable, filterable list, a detail page, and the forms to register
+a household, an eviction and a stay — on the households service, validated by the API's models."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from service.audit.service import record_reads
+from service.auth.principal import Principal
+from service.core.db import SessionDep
+from service.core.errors import DomainError, NotFound
+from service.households import service
+from service.households.models import HouseholdStatus
+from service.households.schemas import (
+    EvictionCreate,
+    HouseholdCreate,
+    StayCreate,
+)
+from service.offers import service as offers
+from service.reference import service as reference
+from service.schools import service as schools
+from service.units import service as units
+from service.web.dependencies import DeskPage
 from service.web.errors import WEB_PREFIX
+from service.web.forms import FormErrors, attempt, form_values, validate
+from service.web.households_view import (
+    PAGE_SIZE,
+    SORT_COLUMNS,
+    ChildrenFilter,
+    ListQuery,
+    child_row_count,
+    errors_on_form,
+    household_body,
+)
+from service.web.templating import render
 
 router = APIRouter(prefix=WEB_PREFIX, include_in_schema=False)
+
+T = TypeVar("T")
+
+
+def attempt_with_status(
+    session: Session, action: Callable[[], T]
+) -> tuple[T | None, FormErrors, int]:
+    """`attempt`, and the status the form is shown again with: 409 for a conflict, else 422."""
+    seen: dict[str, int] = {}
+
+    def watched() -> T:
+        try:
+            return action()
+        except DomainError as exc:
+            seen["status"] = exc.status
+            raise
+
+    result, errors = attempt(session, watched)
+    return result, errors, 409 if seen.get("status") == 409 else 422
+
+
+def own_municipalities(session: Session, principal: Principal) -> list[tuple[str, str]]:
+    """(code, name) of the municipalities this person works for (all, for an admin)."""
+    return [
+        (m.code, m.name)
+        for m in reference.list_municipalities(session)
+        if m.merged_into_code is None and principal.sees_municipality(m.code)
+    ]
+
+
+def _schools(session: Session, municipalities: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The schools of the desk's municipalities as select options: BRIN code → name (level)."""
+    options: list[tuple[str, str]] = []
+    for code, name in municipalities:
+        found, _ = schools.list_schools(
+            session, municipality=code, level=None, updated_since=None, cursor=None, limit=500
+        )
+        options += [(s.brin_code, f"{s.name} ({s.brin_code}, {name})") for s in found]
+    return sorted(options, key=lambda option: option[1])
+
+
+def unit_references_of(
+    session: Session, principal: Principal, unit_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The units' own references, for the units this person may see."""
+    found: dict[uuid.UUID, str] = {}
+    for unit_id in unit_ids:
+        try:
+            found[unit_id] = units.get_visible_unit(
+                session, principal=principal, unit_id=unit_id
+            ).reference
+        except NotFound:
+            continue
+    return found
+
+
+@router.get("/households")
+def household_list(request: Request, session: SessionDep, user: DeskPage) -> Response:
+    municipalities = own_municipalities(session, user.principal)
+    query = ListQuery.parse(
+        request.query_params, municipalities=[code for code, _ in municipalities]
+    )
+    found, next_cursor = service.list_households(
+        session,
+        municipality=query.municipality,
+        status=query.status,
+        has_children=query.has_children,
+        needed_from_min=None,
+        needed_from_max=None,
+        updated_since=None,
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=PAGE_SIZE,
+        principal=user.principal,
+    )
+    record_reads(
+        session,
+        actor=user.principal.actor,
+        entity_type="household",
+        entity_ids=[h.id for h in found],
+        what="list",
+    )
+    return render(
+        request,
+        "households/list.html",
+        nav="households",
+        households=service.to_reads(session, found),
+        query=query,
+        next_url=query.url(cursor=next_cursor) if next_cursor else None,
+        first_url=query.url(cursor=None) if query.cursor else None,
+        sort_columns=SORT_COLUMNS,
+        statuses=list(HouseholdStatus),
+        children_filters=list(ChildrenFilter),
+        municipalities=municipalities,
+        municipality_names=dict(municipalities),
+    )
+
+
+def _new_form(
+    request: Request,
+    session: Session,
+    user: Any,
+    *,
+    values: dict[str, str],
+    errors: FormErrors,
+    status_code: int = 200,
+) -> Response:
+    municipalities = own_municipalities(session, user.principal)
+    return render(
+        request,
+        "households/new.html",
+        nav="households",
+        status_code=status_code,
+        values=values,
+        errors=errors,
+        municipalities=municipalities,
+        schools=_schools(session, municipalities),
+        child_rows=child_row_count(values),
+    )
+
+
+@router.get("/households/new")
+def household_new(request: Request, session: SessionDep, user: DeskPage) -> Response:
+    municipalities = own_municipalities(session, user.principal)
+    values = {"adults": "1"}
+    if len(municipalities) == 1:
+        values["municipality"] = municipalities[0][0]
+    return _new_form(request, session, user, values=values, errors=FormErrors())
+
+
+@router.post("/households/new")
+async def household_register(request: Request, session: SessionDep, user: DeskPage) -> Response:
+    values = form_values(await request.form())
+    body, rows = household_body(values)
+    data, errors = validate(HouseholdCreate, body)
+    status_code = 422
+    if data is not None:
+        valid = data
+        household, errors, status_code = attempt_with_status(
+            session,
+            lambda: service.register_household(session, data=valid, principal=user.principal),
+        )
+        if household is not None:
+            return RedirectResponse(
+                f"{WEB_PREFIX}/households/{household.id}?done=registered", status_code=303
+            )
+    return _new_form(
+        request,
+        session,
+        user,
+        values=values,
+        errors=errors_on_form(errors, rows),
+        status_code=status_code,
+    )
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    user: Any,
+    household_id: uuid.UUID,
+    *,
+    done: str | None = None,
+    eviction_values: dict[str, str] | None = None,
+    eviction_errors: FormErrors | None = None,
+    stay_values: dict[str, str] | None = None,
+    stay_errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    principal = user.principal
+    household = service.get_household(session, household_id=household_id, principal=principal)
+    record_reads(
+        session,
+        actor=principal.actor,
+        entity_type="household",
+        entity_ids=[household.id],
+        what="record",
+    )
+    read = service.to_read(session, household)
+    evictions, _ = service.list_evictions(
+        session, household=household, updated_since=None, cursor=None, limit=100
+    )
+    stays, _ = service.list_stays(
+        session, household=household, updated_since=None, cursor=None, limit=100
+    )
+    found_offers, _ = offers.list_offers(
+        session,
+        principal=principal,
+        status=None,
+        household_id=household.id,
+        unit_id=None,
+        run_id=None,
+        cursor=None,
+        limit=50,
+    )
+    unit_ids = {o.unit_id for o in found_offers} | {s.unit_id for s in stays if s.unit_id}
+    unit_references = unit_references_of(session, principal, unit_ids)
+    school_ids = [c.school_id for c in household.children if c.school_id]
+    school_of = {
+        school_id: schools.get_school(session, school_id=school_id) for school_id in school_ids
+    }
+    children = [
+        {"read": child_read, "school": school_of.get(child.school_id) if child.school_id else None}
+        for child, child_read in zip(household.children, read.children, strict=True)
+    ]
+    municipality = reference.get_municipality(session, code=read.municipality)
+    return render(
+        request,
+        "households/detail.html",
+        nav="households",
+        status_code=status_code,
+        household=read,
+        municipality_name=municipality.name,
+        children=children,
+        evictions=[service.eviction_to_read(e) for e in evictions],
+        stays=[service.stay_to_read(s) for s in stays],
+        offers=[offers.to_read(o, principal=principal) for o in found_offers],
+        unit_references=unit_references,
+        done=done,
+        eviction_values=eviction_values or {},
+        eviction_errors=eviction_errors or FormErrors(),
+        stay_values=stay_values or {},
+        stay_errors=stay_errors or FormErrors(),
+    )
+
+
+@router.get("/households/{household_id}")
+def household_detail(
+    request: Request,
+    household_id: uuid.UUID,
+    session: SessionDep,
+    user: DeskPage,
+    done: str | None = None,
+) -> Response:
+    return _detail(request, session, user, household_id, done=done)
+
+
+@router.post("/households/{household_id}/evictions")
+async def household_eviction(
+    request: Request, household_id: uuid.UUID, session: SessionDep, user: DeskPage
+) -> Response:
+    household = service.get_household(session, household_id=household_id, principal=user.principal)
+    values = form_values(await request.form())
+    data, errors = validate(EvictionCreate, values)
+    status_code = 422
+    if data is not None:
+        valid = data
+        eviction, errors, status_code = attempt_with_status(
+            session, lambda: service.record_eviction(session, household=household, data=valid)
+        )
+        if eviction is not None:
+            return RedirectResponse(
+                f"{WEB_PREFIX}/households/{household_id}?done=eviction#evictions", status_code=303
+            )
+    return _detail(
+        request,
+        session,
+        user,
+        household_id,
+        eviction_values=values,
+        eviction_errors=errors,
+        status_code=status_code,
+    )
+
+
+@router.post("/households/{household_id}/stays")
+async def household_stay(
+    request: Request, household_id: uuid.UUID, session: SessionDep, user: DeskPage
+) -> Response:
+    household = service.get_household(session, household_id=household_id, principal=user.principal)
+    values = form_values(await request.form())
+    data, errors = validate(StayCreate, values)
+    status_code = 422
+    if data is not None:
+        valid = data
+        stay, errors, status_code = attempt_with_status(
+            session, lambda: service.record_stay(session, household=household, data=valid)
+        )
+        if stay is not None:
+            return RedirectResponse(
+                f"{WEB_PREFIX}/households/{household_id}?done=stay#stays", status_code=303
+            )
+    return _detail(
+        request,
+        session,
+        user,
+        household_id,
+        stay_values=values,
+        stay_errors=errors,
+        status_code=status_code,
+    )
