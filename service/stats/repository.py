@@ -8,6 +8,7 @@ suppression happen afterwards (`stats.publishing`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Select,
     SQLColumnExpression,
+    Text,
     and_,
     case,
     cast,
@@ -31,14 +33,13 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from matching.policies import DEFAULT_POLICY
-from service.households.models import Child, Eviction, Household, Stay
+from service.households.models import Eviction, Household
 from service.offers.models import Offer
-from service.schools.models import School
-from service.stats.models import Episode, EvictionMonth
-from service.units.models import Unit
+from service.stats.models import Episode, EvictionMonth, Placement, PlacementTrip
 
 # The default policy's school-trip limits by level (one source: the matching policy).
 DEFAULT_TRIP_LIMIT_KM = {
@@ -75,7 +76,10 @@ def _rows(session: Session, query: Select[Any]) -> list[Row]:
     # in memory; PostgreSQL's default random_page_cost (4, for spinning disks) makes the planner
     # hash whole tables instead. Transaction-local: nothing else in the request is affected.
     session.execute(text("SET LOCAL random_page_cost = 1.1"))
-    return [dict(row._mapping) for row in session.execute(query)]
+    # Core, not ORM, execution: a desk's ten-year table is tens of thousands of plain rows.
+    result = session.connection().execute(query)
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def _in_municipalities(
@@ -140,17 +144,22 @@ def _eviction_facts(*, date_from: date, date_to: date) -> Any:
     return union_all(*parts).subquery("facts") if len(parts) > 1 else parts[0].subquery("facts")
 
 
-def eviction_counts(
-    session: Session,
-    *,
-    date_from: date,
-    date_to: date,
-    states: Sequence[str],
-    municipalities: Sequence[str] | None,
-    group_by: Sequence[str],
-) -> list[Row]:
-    """Evictions dated within [date_from, date_to], grouped; municipality is the household's."""
-    facts = _eviction_facts(date_from=date_from, date_to=date_to)
+EVICTION_MEASURES = ("evictions", "evictions_with_children", "children_involved")
+
+
+@dataclass(frozen=True)
+class EvictionScope:
+    """Which evictions a table counts, and how it groups them."""
+
+    date_from: date
+    date_to: date
+    states: Sequence[str]
+    municipalities: Sequence[str] | None
+    group_by: Sequence[str]
+
+
+def _eviction_query(scope: EvictionScope) -> Select[Any]:
+    facts = _eviction_facts(date_from=scope.date_from, date_to=scope.date_to)
     by: dict[str, SQLColumnExpression[Any]] = {
         "year": func.to_char(facts.c.month, "YYYY"),
         "quarter": func.to_char(facts.c.month, 'YYYY-"Q"Q'),
@@ -161,21 +170,71 @@ def eviction_counts(
     }
     query = (
         select(
-            func.coalesce(func.sum(facts.c.evictions), 0).label("evictions"),
-            func.coalesce(func.sum(facts.c.evictions_with_children), 0).label(
-                "evictions_with_children"
-            ),
-            func.coalesce(func.sum(facts.c.children_involved), 0).label("children_involved"),
+            *(func.coalesce(func.sum(facts.c[name]), 0).label(name) for name in EVICTION_MEASURES)
         )
         .select_from(facts)
         .where(
-            facts.c.state.in_(states),
-            _in_municipalities(facts.c.municipality_code, municipalities),
+            facts.c.state.in_(scope.states),
+            _in_municipalities(facts.c.municipality_code, scope.municipalities),
         )
     )
-    rows = _rows(session, _grouped(query, {name: by[name] for name in group_by}))
+    return _grouped(query, {name: by[name] for name in scope.group_by})
+
+
+def eviction_counts(
+    session: Session,
+    *,
+    scope: EvictionScope,
+) -> list[Row]:
+    """Evictions dated within [date_from, date_to], grouped; municipality is the household's."""
+    rows = _rows(session, _eviction_query(scope))
     # Summary rows whose evictions were all deleted again hold zeros: not a group.
     return [row for row in rows if row["is_total"] or row["evictions"] > 0]
+
+
+def eviction_counts_json(
+    session: Session,
+    *,
+    scope: EvictionScope,
+) -> tuple[str, Row]:
+    """Exact figures as `eviction_counts`, the rows already as the table's JSON array, in the
+    table's order (the total row apart).
+
+    A desk's ten years by month, reason, landlord type and municipality is tens of thousands of
+    rows; building them here costs milliseconds, one Python object per row costs a second on a
+    busy machine. Exact rows need no publishing rule, so nothing is lost by skipping Python.
+    """
+    grouped = _eviction_query(scope).subquery("grouped")
+    # Shaped as `schemas.EvictionsRow`: the group, nothing withheld, the counts.
+    row = func.json_build_object(
+        "group",
+        func.json_build_object(
+            *(part for name in scope.group_by for part in (name, grouped.c[name]))
+        ),
+        "withheld",
+        literal_column("'[]'::json"),
+        *(part for name in EVICTION_MEASURES for part in (name, grouped.c[name])),
+    )
+    # Ordered as `service._sorted` orders (by text, code point by code point).
+    order = [grouped.c[name].collate("C") for name in scope.group_by]
+    rows_json = func.coalesce(
+        _json_array(row, order).filter(~grouped.c.is_total, grouped.c.evictions > 0),
+        literal_column("'[]'::json"),
+    )
+    query = select(
+        cast(rows_json, Text).label("rows"),
+        *(
+            func.max(grouped.c[name]).filter(grouped.c.is_total).label(name)
+            for name in EVICTION_MEASURES
+        ),
+    ).select_from(grouped)
+    result = _rows(session, query)[0]
+    total = {name: result[name] or 0 for name in EVICTION_MEASURES}
+    return str(result["rows"]), {**total, "is_total": True}
+
+
+def _json_array(row: ColumnElement[Any], order: Sequence[Any]) -> Any:
+    return func.json_agg(aggregate_order_by(row, *order)) if order else func.json_agg(row)
 
 
 def _in_episode(on: date) -> ColumnElement[bool]:
@@ -199,22 +258,14 @@ def _contains(date_range: ColumnElement[Any], day: date) -> ColumnElement[bool]:
     return date_range.op("@>", return_type=Boolean)(cast(literal(day), Date))
 
 
-def _own_unit_stays_on(day: date) -> Any:
-    """Stays in an Onderdak unit running on `day` (end dates are exclusive), found through the
-    GiST index once and materialised, so the planner hashes them instead of probing per row."""
-    # The household's municipality by primary key, row by row: a join would hash all episodes.
-    municipality = (
-        select(Episode.municipality_code)
-        .where(Episode.household_id == Stay.household_id)
-        .scalar_subquery()
-    )
+def _placed_on(day: date) -> Any:
+    """Households living in an Onderdak unit on `day` (end dates are exclusive), found through
+    the GiST index of the narrow `stats_placements` once and materialised, so the planner hashes
+    them instead of probing per row."""
     return (
-        select(Stay.household_id, Stay.unit_id, municipality.label("municipality_code"))
-        .where(
-            Stay.place_kind == literal_column("'onderdak_unit'"),
-            _contains(_daterange(Stay.start_date, Stay.end_date), day),
-        )
-        .cte("own_unit_stays")
+        select(Placement.household_id)
+        .where(_contains(_daterange(Placement.start_date, Placement.end_date), day))
+        .cte("placed")
         .prefix_with("MATERIALIZED")
     )
 
@@ -259,26 +310,27 @@ def school_trips(
 
     Geodesic distance on the WGS84 ellipsoid (`geography`), as matching's hard rule measures it.
     """
-    trip_km = func.ST_Distance(Unit.location, School.location) / 1000.0
     default_limit = case(
-        *((School.level == level, limit) for level, limit in DEFAULT_TRIP_LIMIT_KM.items()),
+        *(
+            (PlacementTrip.school_level == level, limit)
+            for level, limit in DEFAULT_TRIP_LIMIT_KM.items()
+        ),
         else_=DEFAULT_TRIP_LIMIT_KM["primary"],
     )
-    limit_km = func.coalesce(Child.school_trip_limit_km, default_limit)
-    placed = _own_unit_stays_on(as_of)
+    # Each trip was measured when its stay, child, school, unit or household last changed
+    # (migration 0007); only the limit is applied here, so the policy stays its one source.
     trips = (
         select(
-            placed.c.household_id,
-            placed.c.municipality_code.label("municipality"),
-            School.level.label("school_level"),
-            cast(trip_km, Float).label("trip_km"),
-            limit_km.label("limit_km"),
+            PlacementTrip.household_id,
+            PlacementTrip.municipality_code.label("municipality"),
+            PlacementTrip.school_level,
+            PlacementTrip.trip_km,
+            func.coalesce(PlacementTrip.personal_limit_km, default_limit).label("limit_km"),
         )
-        .select_from(placed)
-        .join(Unit, Unit.id == placed.c.unit_id)
-        .join(Child, Child.household_id == placed.c.household_id)
-        .join(School, School.id == Child.school_id)
-        .where(_in_municipalities(placed.c.municipality_code, municipalities))
+        .where(
+            _contains(_daterange(PlacementTrip.start_date, PlacementTrip.end_date), as_of),
+            _in_municipalities(PlacementTrip.municipality_code, municipalities),
+        )
         .subquery("trips")
     )
     over = trips.c.trip_km > trips.c.limit_km
@@ -336,7 +388,7 @@ def unplaced(
         .cte("offered")
         .prefix_with("MATERIALIZED")
     )
-    placed = _own_unit_stays_on(as_of)
+    placed = _placed_on(as_of)
     query = (
         select(
             func.count().label("households"),
