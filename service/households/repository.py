@@ -9,7 +9,18 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, exists, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.core.errors import Invalid
@@ -26,6 +37,30 @@ NO_EPISODE = date(9999, 12, 31)
 
 def get(session: Session, household_id: uuid.UUID) -> Household | None:
     return session.get(Household, household_id)
+
+
+def get_many_for_update(session: Session, household_ids: Sequence[uuid.UUID]) -> list[Household]:
+    """Households locked in id order (the workflow's lock order), fresh from the database."""
+    statement = (
+        select(Household)
+        .where(Household.id.in_(sorted(set(household_ids))))
+        .order_by(Household.id)
+        .with_for_update(of=Household)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(statement))
+
+
+def set_status_many(
+    session: Session, household_ids: Sequence[uuid.UUID], *, status: HouseholdStatus
+) -> None:
+    """One UPDATE for many households (statement-level triggers run once), bumping versions."""
+    session.execute(
+        update(Household)
+        .where(Household.id.in_(sorted(set(household_ids))))
+        .values(status=status.value, version=Household.version + 1, updated_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get_by_case_reference(

@@ -431,6 +431,25 @@ def mark_offered(session: Session, *, household: Household) -> Household:
     return _set_status(session, household, HouseholdStatus.OFFERED)
 
 
+def mark_offered_many(
+    session: Session, *, household_ids: Sequence[uuid.UUID]
+) -> list[tuple[Household, str]]:
+    """Offers were made to these households, all in one statement (a run's commit); returns
+    each household with the status it had before. 409 when any cannot be offered."""
+    session.flush()
+    found = repository.get_many_for_update(session, household_ids)
+    missing = set(household_ids) - {household.id for household in found}
+    if missing:
+        raise NotFound(f"Household {min(missing)} does not exist.")
+    before = {household.id: household.status for household in found}
+    for household in found:
+        if household.status in (HouseholdStatus.OFFERED, HouseholdStatus.CLOSED):
+            raise Conflict(f"Household {household.id} is {household.status}; it cannot be offered.")
+    repository.set_status_many(session, household_ids, status=HouseholdStatus.OFFERED)
+    fresh = repository.get_many_for_update(session, household_ids)
+    return [(household, before[household.id]) for household in fresh]
+
+
 def withdraw_offer(session: Session, *, household: Household) -> Household:
     """The offer was declined or expired: back to where the household was before it."""
     if household.status != HouseholdStatus.OFFERED:

@@ -370,8 +370,7 @@ def _back_in_pool(session: Session, *, household: Household, actor: str, why: st
 # --- making offers ----------------------------------------------------------------------------
 
 
-def _new_offer(
-    session: Session,
+def _offer_row(
     *,
     household_id: uuid.UUID,
     unit_id: uuid.UUID,
@@ -385,7 +384,7 @@ def _new_offer(
     overridden_rules: Sequence[str] = (),
     override_reason: str | None = None,
 ) -> Offer:
-    offer = Offer(
+    return Offer(
         household_id=household_id,
         unit_id=unit_id,
         run_id=run_id,
@@ -399,6 +398,10 @@ def _new_offer(
         overridden_rules=list(overridden_rules),
         override_reason=override_reason,
     )
+
+
+def _new_offer(session: Session, **row: Any) -> Offer:
+    offer = _offer_row(**row)
     session.add(offer)
     with conflicts_as_409():
         session.flush()
@@ -419,17 +422,36 @@ def make_run_offers(
     actor: str,
     crash_after_first_flush: bool = False,
 ) -> list[Offer]:
-    """One offer per proposal: the unit reserved, the household offered (all in one transaction)."""
-    made: list[Offer] = []
-    for proposal in sorted(proposals, key=lambda p: p.unit_id):
-        unit_id, household_id = uuid.UUID(proposal.unit_id), uuid.UUID(proposal.household_id)
-        _reserve(session, unit_id=unit_id, actor=actor)
-        household = _locked_household(session, household_id)
-        _mark_offered(session, household=household, actor=actor)
-        offer = _new_offer(
+    """One offer per proposal: the units reserved, the households offered (one transaction).
+
+    Set-based: one UPDATE for all units, one for all households and one INSERT for all offers,
+    so the statistics triggers run once per commit instead of once per offer.
+    """
+    chosen = sorted(proposals, key=lambda p: p.unit_id)
+    if not chosen:
+        return []
+    for unit in units.reserve_units(session, unit_ids=[uuid.UUID(p.unit_id) for p in chosen]):
+        record_event(
             session,
-            household_id=household_id,
-            unit_id=unit_id,
+            actor=actor,
+            action="unit.reserved",
+            entity_type="unit",
+            entity_id=unit.id,
+            before={"status": "available"},
+            after={"status": unit.status},
+        )
+    if crash_after_first_flush:
+        session.flush()
+        _crash_now()
+    moved = households.mark_offered_many(
+        session, household_ids=[uuid.UUID(p.household_id) for p in chosen]
+    )
+    for household, before in moved:
+        _household_moved(session, household=household, before=before, actor=actor, why="offer made")
+    made = [
+        _offer_row(
+            household_id=uuid.UUID(proposal.household_id),
+            unit_id=uuid.UUID(proposal.unit_id),
             policy_id=run.policy_id,
             valid_hours=run.policy.offer_valid_hours,
             run_id=run.id,
@@ -437,8 +459,12 @@ def make_run_offers(
             actor=actor,
             explanation=proposal.model_dump(mode="json", exclude={"household_id", "unit_id"}),
         )
-        if crash_after_first_flush and not made:
-            _crash_now()
+        for proposal in chosen
+    ]
+    session.add_all(made)
+    with conflicts_as_409():
+        session.flush()
+    for offer in made:
         record_event(
             session,
             actor=actor,
@@ -448,7 +474,6 @@ def make_run_offers(
             before=None,
             after={**_offer_snapshot(offer), "run_id": run.id},
         )
-        made.append(offer)
     return made
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.core.pagination import keyset_page
@@ -50,6 +50,28 @@ def get(session: Session, unit_id: uuid.UUID, *, for_update: bool = False) -> Un
     if for_update:
         statement = statement.with_for_update(of=Unit).execution_options(populate_existing=True)
     return session.scalars(statement).one_or_none()
+
+
+def get_many_for_update(session: Session, unit_ids: Sequence[uuid.UUID]) -> list[Unit]:
+    """Units locked in id order (the workflow's lock order), fresh from the database."""
+    statement = (
+        select(Unit)
+        .where(Unit.id.in_(sorted(set(unit_ids))))
+        .order_by(Unit.id)
+        .with_for_update(of=Unit)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(statement))
+
+
+def set_status_many(session: Session, unit_ids: Sequence[uuid.UUID], *, status: str) -> None:
+    """One UPDATE for many units (statement-level triggers run once), bumping each version."""
+    session.execute(
+        update(Unit)
+        .where(Unit.id.in_(sorted(set(unit_ids))))
+        .values(status=status, version=Unit.version + 1, updated_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get_by_reference(

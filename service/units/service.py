@@ -562,6 +562,24 @@ def _workflow_move(
     return _flush(session, unit)
 
 
+def reserve_units(session: Session, *, unit_ids: Sequence[uuid.UUID]) -> list[Unit]:
+    """Offers hold these units: each available → reserved, all in one statement (409 when any
+    is not available, 404 when any is unknown). For committing a run's many offers at once."""
+    session.flush()
+    found = repository.get_many_for_update(session, unit_ids)
+    missing = set(unit_ids) - {unit.id for unit in found}
+    if missing:
+        raise NotFound(f"Unit {min(missing)} does not exist.")
+    for unit in found:
+        if unit.status != UnitStatus.AVAILABLE.value:
+            raise Conflict(
+                f"Unit {unit.id} is {unit.status}; it must be available to become reserved.",
+                extensions={"unit_status": unit.status},
+            )
+    repository.set_status_many(session, unit_ids, status=UnitStatus.RESERVED.value)
+    return repository.get_many_for_update(session, unit_ids)
+
+
 def reserve_unit(session: Session, *, unit_id: uuid.UUID) -> Unit:
     """An offer holds the unit: available → reserved (409 from any other status)."""
     return _workflow_move(

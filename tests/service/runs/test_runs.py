@@ -127,6 +127,38 @@ def test_commit_turns_proposals_into_offers_once(
     assert again.headers["content-type"] == "application/problem+json"
 
 
+def test_a_commit_of_many_offers_moves_every_unit_and_household_with_its_own_audit_event(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    families = [homeless_family(db_session, case_reference=f"M-{n}") for n in range(5)]
+    units_made = [unit_at(db_session, reference=f"M-U{n}") for n in range(5)]
+    db_session.flush()
+    versions = {u.id: u.version for u in units_made} | {h.id: h.version for h in families}
+    headers = _desk(make_token)
+    run = _preview(client, headers)
+
+    response = client.post(f"/v1/match-runs/{run['id']}/commit", json={}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["offers"]) == 5
+    db_session.expire_all()
+    for unit in units_made:
+        fresh_unit = db_session.get(Unit, unit.id)
+        assert fresh_unit is not None and fresh_unit.status == "reserved"
+        assert fresh_unit.version == versions[unit.id] + 1  # the ETag changes
+    for family in families:
+        fresh_household = db_session.get(Household, family.id)
+        assert fresh_household is not None and fresh_household.status == "offered"
+        assert fresh_household.version == versions[family.id] + 1
+    events = db_session.execute(select(AuditEvent.action, AuditEvent.entity_id)).all()
+    for action, ids in (
+        ("unit.reserved", {str(u.id) for u in units_made}),
+        ("household.status_changed", {str(h.id) for h in families}),
+        ("offer.made", set(response.json()["offers"])),
+    ):
+        assert {entity for a, entity in events if a == action} == ids, action
+
+
 def test_commit_answers_409_when_the_inputs_changed_since_the_preview(
     client: TestClient, db_session: Session, make_token: TokenFactory
 ) -> None:
