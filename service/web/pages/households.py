@@ -4,17 +4,14 @@ a household, an eviction and a stay — on the households service, validated by 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from service.audit.service import record_reads
-from service.auth.principal import Principal
 from service.core.db import SessionDep
-from service.core.errors import DomainError, NotFound
 from service.households import service
 from service.households.models import HouseholdStatus
 from service.households.schemas import (
@@ -25,10 +22,10 @@ from service.households.schemas import (
 from service.offers import service as offers
 from service.reference import service as reference
 from service.schools import service as schools
-from service.units import service as units
 from service.web.dependencies import DeskPage
+from service.web.desk_view import attempt_with_status, own_municipalities, unit_references_of
 from service.web.errors import WEB_PREFIX
-from service.web.forms import FormErrors, attempt, form_values, validate
+from service.web.forms import FormErrors, form_values, validate
 from service.web.households_view import (
     PAGE_SIZE,
     SORT_COLUMNS,
@@ -42,34 +39,6 @@ from service.web.templating import render
 
 router = APIRouter(prefix=WEB_PREFIX, include_in_schema=False)
 
-T = TypeVar("T")
-
-
-def attempt_with_status(
-    session: Session, action: Callable[[], T]
-) -> tuple[T | None, FormErrors, int]:
-    """`attempt`, and the status the form is shown again with: 409 for a conflict, else 422."""
-    seen: dict[str, int] = {}
-
-    def watched() -> T:
-        try:
-            return action()
-        except DomainError as exc:
-            seen["status"] = exc.status
-            raise
-
-    result, errors = attempt(session, watched)
-    return result, errors, 409 if seen.get("status") == 409 else 422
-
-
-def own_municipalities(session: Session, principal: Principal) -> list[tuple[str, str]]:
-    """(code, name) of the municipalities this person works for (all, for an admin)."""
-    return [
-        (m.code, m.name)
-        for m in reference.list_municipalities(session)
-        if m.merged_into_code is None and principal.sees_municipality(m.code)
-    ]
-
 
 def _schools(session: Session, municipalities: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The schools of the desk's municipalities as select options: BRIN code → name (level)."""
@@ -80,21 +49,6 @@ def _schools(session: Session, municipalities: list[tuple[str, str]]) -> list[tu
         )
         options += [(s.brin_code, f"{s.name} ({s.brin_code}, {name})") for s in found]
     return sorted(options, key=lambda option: option[1])
-
-
-def unit_references_of(
-    session: Session, principal: Principal, unit_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """The units' own references, for the units this person may see."""
-    found: dict[uuid.UUID, str] = {}
-    for unit_id in unit_ids:
-        try:
-            found[unit_id] = units.get_visible_unit(
-                session, principal=principal, unit_id=unit_id
-            ).reference
-        except NotFound:
-            continue
-    return found
 
 
 @router.get("/households")
