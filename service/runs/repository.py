@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ARRAY, Float, Numeric, String, case, cast, func, select
+from sqlalchemy import ARRAY, Connection, Float, Numeric, String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from matching.policies import SchoolTripLimits
@@ -194,3 +195,26 @@ def list_runs(
         limit=limit,
     )
     return session.scalars(page).all()
+
+
+# A background run holds this session-level advisory lock while a worker works on it. The lock
+# dies with the worker's connection, so a run whose lock is free is not being worked on.
+def _worker_lock_key(run_id: uuid.UUID) -> Any:
+    return func.hashtextextended(f"match_run:{run_id}", 0)
+
+
+def hold_worker_lock(connection: Connection, run_id: uuid.UUID) -> None:
+    connection.execute(select(func.pg_advisory_lock(_worker_lock_key(run_id))))
+    connection.commit()  # session-level: the lock outlives this transaction
+
+
+def release_worker_lock(connection: Connection | Session, run_id: uuid.UUID) -> None:
+    connection.execute(select(func.pg_advisory_unlock(_worker_lock_key(run_id))))
+
+
+def worker_lock_is_free(session: Session, run_id: uuid.UUID) -> bool:
+    """True when no worker holds the run (probing takes the lock for a moment, then frees it)."""
+    taken = bool(session.scalar(select(func.pg_try_advisory_lock(_worker_lock_key(run_id)))))
+    if taken:
+        release_worker_lock(session, run_id)
+    return taken

@@ -15,10 +15,12 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching import Instance, MatchingResult, Policy, solve
@@ -77,13 +79,47 @@ def resolve_scope(
     return resolved
 
 
+# A queued run waits for its worker to start (the request's background task) for at most this
+# long; after that, a queued run with no worker was lost with its process.
+QUEUED_RUN_GRACE = timedelta(minutes=5)
+INTERRUPTED = "The server stopped while this run was queued or running; start a new preview."
+
+
 def get_visible_run(
     session: Session, *, principal: Principal, run_id: uuid.UUID, for_update: bool = False
 ) -> MatchRun:
     run = repository.get_run(session, run_id, for_update=for_update)
     if run is None or not all(principal.sees_municipality(m) for m in run.municipalities):
         raise NotFound(f"Match run {run_id} does not exist.")
+    _fail_if_abandoned(session, run)
     return run
+
+
+def _fail_if_abandoned(session: Session, run: MatchRun) -> None:
+    """A run left queued or running by a server that stopped is marked failed when read, so
+    pollers are not told "running" for ever."""
+    if run.status == RunStatus.RUNNING.value:
+        abandoned = True
+    elif run.status == RunStatus.QUEUED.value:
+        abandoned = run.created_at < utc_now() - QUEUED_RUN_GRACE
+    else:
+        return
+    if not abandoned or not repository.worker_lock_is_free(session, run.id):
+        return
+    before = run.status
+    run.status = RunStatus.FAILED.value
+    run.error = INTERRUPTED
+    run.finished_at = utc_now()
+    session.flush()
+    record_event(
+        session,
+        actor=run.requested_by,
+        action="run.interrupted",
+        entity_type="match_run",
+        entity_id=run.id,
+        before={"status": before},
+        after={"status": run.status},
+    )
 
 
 def list_runs(
@@ -230,6 +266,22 @@ def execute_run(
 def execute_in_background(factory: sessionmaker[Session], run_id: uuid.UUID) -> None:
     """A queued run, solved by a worker with its own session; progress is committed as it goes
     so pollers see it. A failure is recorded on the run, never lost."""
+    bind = factory.kw.get("bind")
+    # (Tests bind their factory to one shared connection: no separate lock connection there.)
+    # The lock lives on a connection of its own, held until the end: the work session below
+    # commits its progress and may change connections. If the process dies, the connection and
+    # the lock go with it, and readers see the run is abandoned.
+    with bind.connect() if isinstance(bind, Engine) else nullcontext(None) as lock_connection:
+        if lock_connection is not None:
+            repository.hold_worker_lock(lock_connection, run_id)
+        try:
+            _work_on(factory, run_id)
+        finally:
+            if lock_connection is not None:
+                repository.release_worker_lock(lock_connection, run_id)
+
+
+def _work_on(factory: sessionmaker[Session], run_id: uuid.UUID) -> None:
     with factory() as session:
         run = repository.get_run(session, run_id, for_update=True)
         if run is None or run.status != RunStatus.QUEUED.value:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from service.audit.models import AuditEvent
 from service.auth.models import Role
 from service.households.models import Household
 from service.offers.models import Offer
+from service.runs import repository
 from service.runs import service as runs
 from service.runs.models import MatchRun
 from service.runs.settings import RunSettings
@@ -406,3 +408,54 @@ def test_a_background_run_that_fails_says_so_when_polled(
     assert polled["status"] == "failed"
     assert polled["error"] == "RuntimeError: the run could not be completed."
     assert "exploded" not in str(polled)  # internals stay in the log
+
+
+def _run_left_behind(
+    client: TestClient, db_session: Session, make_token: TokenFactory, *, status: str
+) -> tuple[MatchRun, dict[str, str]]:
+    homeless_family(db_session, case_reference="A")
+    headers = _desk(make_token)
+    run = db_session.get(MatchRun, uuid.UUID(str(_preview(client, headers)["id"])))
+    assert run is not None
+    run.status = status  # as a server that stopped mid-run leaves it
+    db_session.flush()
+    return run, headers
+
+
+def test_a_run_whose_worker_is_gone_is_marked_failed_when_read(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    run, headers = _run_left_behind(client, db_session, make_token, status="running")
+
+    read = client.get(f"/v1/match-runs/{run.id}", headers=headers).json()
+
+    assert read["status"] == "failed"
+    assert read["error"] == runs.INTERRUPTED
+    actions = db_session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_id == str(run.id))
+    ).all()
+    assert "run.interrupted" in actions
+
+
+def test_a_run_whose_worker_holds_its_lock_stays_running(
+    client: TestClient, db_session: Session, make_token: TokenFactory, engine: Engine
+) -> None:
+    run, headers = _run_left_behind(client, db_session, make_token, status="running")
+    with engine.connect() as worker:
+        repository.hold_worker_lock(worker, run.id)
+        try:
+            read = client.get(f"/v1/match-runs/{run.id}", headers=headers).json()
+        finally:
+            repository.release_worker_lock(worker, run.id)
+            worker.commit()
+    assert read["status"] == "running"
+
+
+def test_a_queued_run_waits_for_its_worker_for_a_grace_period(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    run, headers = _run_left_behind(client, db_session, make_token, status="queued")
+    assert client.get(f"/v1/match-runs/{run.id}", headers=headers).json()["status"] == "queued"
+    run.created_at = run.created_at - runs.QUEUED_RUN_GRACE - timedelta(seconds=1)
+    db_session.flush()
+    assert client.get(f"/v1/match-runs/{run.id}", headers=headers).json()["status"] == "failed"
