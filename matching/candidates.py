@@ -11,6 +11,7 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
 
 from matching.geo import geodesic_km_exact, pairs_within
 from matching.instance import NEEDS, Child, Instance, Unit
@@ -250,67 +251,109 @@ def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
 
 
 def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
-    """Every pair of a free household and a free unit that breaks no hard rule."""
+    """Every pair of a free household and a free unit that breaks no hard rule.
+
+    Vectorised, without a loop over households: families get the units within reach of every
+    child (a unit reached by all c children of a household appears c times among its children's
+    trips); households without children are checked against every free unit in blocks.
+    """
     free_households, free_units = free_indices(prepared)
-    unit_is_free = np.zeros(prepared.n_units, dtype=bool)
+    p = prepared
+    household_free = np.zeros(p.n_households, dtype=bool)
+    household_free[free_households] = True
+    unit_is_free = np.zeros(p.n_units, dtype=bool)
     unit_is_free[free_units] = True
-    households_out: list[IntArray] = []
-    units_out: list[IntArray] = []
-    points_out: list[FloatArray] = []
-    km_out: list[FloatArray] = []
-    trip_points_all = (prepared.trip_km / policy.trip_scale_km) ** policy.trip_power
-    child_bounds = np.searchsorted(prepared.trip_child, np.arange(len(prepared.child_ids) + 1))
-    first_child = np.searchsorted(prepared.child_household, np.arange(prepared.n_households + 1))
-    for household in free_households.tolist():
-        children = range(int(first_child[household]), int(first_child[household + 1]))
-        if not children:
-            reachable = free_units
-            points = np.zeros(len(free_units))
-            km = np.zeros(len(free_units))
-        else:
-            # School reach: the units within every child's limit (intersection over children).
-            reachable = np.zeros(0, dtype=np.int64)
-            points = np.zeros(0)
-            km = np.zeros(0)
-            for n, child in enumerate(children):
-                lo, hi = child_bounds[child], child_bounds[child + 1]
-                units = prepared.trip_unit[lo:hi]
-                child_points = trip_points_all[lo:hi]
-                child_km = prepared.trip_km[lo:hi]
-                if n == 0:
-                    keep = unit_is_free[units]
-                    reachable, points, km = units[keep], child_points[keep], child_km[keep]
-                else:
-                    reachable, mine, theirs = np.intersect1d(
-                        reachable, units, assume_unique=True, return_indices=True
+
+    # Families: school reach is the intersection over the children. Summing each child's row of
+    # (child × unit) trips into its household's row (a sparse product, child by child in order)
+    # counts how many children reach a unit: within reach of all of them when the count is theirs.
+    keep = unit_is_free[p.trip_unit] & household_free[p.child_household[p.trip_child]]
+    trip_child, trip_unit, trip_km = p.trip_child[keep], p.trip_unit[keep], p.trip_km[keep]
+    n_children = len(p.child_ids)
+    child_rows = np.searchsorted(trip_child, np.arange(n_children + 1))
+    to_household = csr_matrix(
+        (np.ones(n_children), (p.child_household, np.arange(n_children))),
+        shape=(p.n_households, n_children),
+    )
+
+    def per_household(values: FloatArray) -> csr_matrix:
+        trips = csr_matrix((values, trip_unit, child_rows), shape=(n_children, p.n_units))
+        summed = to_household @ trips
+        summed.sort_indices()
+        return summed
+
+    reached_by = per_household(np.ones(len(trip_unit)))
+    family_points_matrix = per_household((trip_km / policy.trip_scale_km) ** policy.trip_power)
+    family_km_matrix = per_household(trip_km)
+    family_household = np.repeat(
+        np.arange(p.n_households, dtype=np.int64), np.diff(reached_by.indptr)
+    )
+    family_unit = reached_by.indices.astype(np.int64)
+    within_reach = reached_by.data == p.children_count[family_household]
+    family_points = family_points_matrix.data
+    family_km = family_km_matrix.data
+    family_household = family_household[within_reach]
+    family_unit = family_unit[within_reach]
+    ok = pair_rules_hold(prepared=p, household=family_household, unit=family_unit)
+    family_household, family_unit = family_household[ok], family_unit[ok]
+    family_points = family_points[within_reach][ok]
+    family_km = family_km[within_reach][ok]
+
+    # Households without children: every free unit, in blocks of households.
+    childless = free_households[p.children_count[free_households] == 0]
+    block = max(1, 4_000_000 // max(len(free_units), 1))
+    pieces_household: list[IntArray] = []
+    pieces_unit: list[IntArray] = []
+    for first in range(0, len(childless), block):
+        households = childless[first : first + block]
+        ok_block = pair_rules_hold(
+            prepared=p, household=households[:, None], unit=free_units[None, :]
+        ).reshape(len(households), len(free_units))
+        rows, columns = np.nonzero(ok_block)
+        pieces_household.append(households[rows])
+        pieces_unit.append(free_units[columns])
+    empty = np.zeros(0, dtype=np.int64)
+    childless_household = np.concatenate(pieces_household) if pieces_household else empty
+    childless_unit = np.concatenate(pieces_unit) if pieces_unit else empty
+
+    # Both parts are sorted by household then unit, and no household is in both: join them in
+    # runs of consecutive households from the same part (one copy, no per-pair scatter).
+    households_in_order = np.arange(p.n_households + 1)
+    family_bounds = np.searchsorted(family_household, households_in_order)
+    childless_bounds = np.searchsorted(childless_household, households_in_order)
+    from_family = p.children_count > 0
+    change = np.flatnonzero(np.diff(from_family.astype(np.int8))) + 1
+    run_starts = np.r_[0, change] if p.n_households else change
+    run_stops = np.r_[change, p.n_households] if p.n_households else change
+    pieces: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
+    for first, stop in zip(run_starts.tolist(), run_stops.tolist(), strict=True):
+        if from_family[first]:
+            lo, hi = int(family_bounds[first]), int(family_bounds[stop])
+            if hi > lo:
+                pieces.append(
+                    (
+                        family_household[lo:hi],
+                        family_unit[lo:hi],
+                        family_points[lo:hi],
+                        family_km[lo:hi],
                     )
-                    points = points[mine] + child_points[theirs]
-                    km = km[mine] + child_km[theirs]
-                if len(reachable) == 0:
-                    break
-        # The other hard rules per household: no all-pairs array before filtering.
-        ok = pair_rules_hold(
-            prepared=prepared,
-            household=np.full(len(reachable), household, dtype=np.int64),
-            unit=reachable,
-        )
-        households_out.append(np.full(int(ok.sum()), household, dtype=np.int64))
-        units_out.append(reachable[ok])
-        points_out.append(points[ok])
-        km_out.append(km[ok])
-    if not households_out:
-        empty_int = np.zeros(0, np.int64)
-        return Pairs(
-            household=empty_int,
-            unit=empty_int,
-            school_trip_points=np.zeros(0),
-            school_trip_km_total=np.zeros(0),
-        )
+                )
+        else:
+            lo, hi = int(childless_bounds[first]), int(childless_bounds[stop])
+            if hi > lo:
+                zeros = np.zeros(hi - lo)
+                pieces.append((childless_household[lo:hi], childless_unit[lo:hi], zeros, zeros))
+    if not pieces:
+        pieces.append((empty, empty, np.zeros(0), np.zeros(0)))
+    household = np.concatenate([piece[0] for piece in pieces]).astype(np.int64, copy=False)
+    unit = np.concatenate([piece[1] for piece in pieces]).astype(np.int64, copy=False)
+    points = np.concatenate([piece[2] for piece in pieces])
+    km = np.concatenate([piece[3] for piece in pieces])
     return Pairs(
-        household=np.concatenate(households_out),
-        unit=np.concatenate(units_out),
-        school_trip_points=np.concatenate(points_out),
-        school_trip_km_total=np.concatenate(km_out),
+        household=household,
+        unit=unit,
+        school_trip_points=points,
+        school_trip_km_total=km,
     )
 
 
@@ -323,13 +366,13 @@ def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) 
     ok &= (p.needs_mask[household] & ~p.features_mask[unit]) == 0
     ok &= _available(p, household, unit)
     if len(p.excluded_keys):
-        keys = household * p.n_units + unit
+        keys = household.astype(np.int64) * p.n_units + unit
         at = np.minimum(np.searchsorted(p.excluded_keys, keys), len(p.excluded_keys) - 1)
         ok &= p.excluded_keys[at] != keys
     for unsafe_household, unsafe in p.unsafe_units.items():
         if (
             len(unsafe)
-            and len(household)
+            and household.size
             and household.min() <= unsafe_household <= household.max()
         ):
             ok &= ~((household == unsafe_household) & np.isin(unit, unsafe))

@@ -6,7 +6,7 @@ All costs are "lower is better". One integer step is `policy.score_resolution_po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,10 @@ class TierCosts:
     prepared: Prepared
     pairs: Pairs
     policy: Policy
+    # Each tier's cost of every pair, computed once (int32 when it fits: half the memory).
+    _all_pairs: dict[str, npt.NDArray[np.signedinteger]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def waiting_points(self, *, household: IntArray, unit: IntArray) -> FloatArray:
         p = self.prepared
@@ -41,7 +45,20 @@ class TierCosts:
     def scaled(self, points: FloatArray) -> IntArray:
         return np.rint(points / self.policy.score_resolution_points).astype(np.int64)
 
+    def all_pairs_cost(self, tier: TierName) -> npt.NDArray[np.signedinteger]:
+        """This tier's cost of every feasible pair, in pair order (cached; may be int32)."""
+        cached = self._all_pairs.get(tier)
+        if cached is None:
+            cost = self._pair_cost(tier, slice(None))
+            small = len(cost) == 0 or int(np.abs(cost).max()) < 2**31 - 1
+            cached = cost.astype(np.int32) if small else cost
+            self._all_pairs[tier] = cached
+        return cached
+
     def pair_cost(self, tier: TierName, pair_index: IntArray) -> IntArray:
+        return np.asarray(self.all_pairs_cost(tier)[pair_index], dtype=np.int64)
+
+    def _pair_cost(self, tier: TierName, pair_index: IntArray | slice) -> IntArray:
         household = self.pairs.household[pair_index]
         unit = self.pairs.unit[pair_index]
         return self.cost_of(

@@ -51,6 +51,8 @@ class Explainer:
         )
         self.weight = placement_weights(prepared.children_count > 0)
         self.pair_keys = pairs.household * prepared.n_units + pairs.unit
+        # Trips are sorted by child, then unit: one key per trip for vectorised look-ups.
+        self.trip_keys = prepared.trip_child * prepared.n_units + prepared.trip_unit
 
     # Vectorised over all placed households ------------------------------------------------
 
@@ -61,32 +63,45 @@ class Explainer:
         difference in a higher tier always outweighs any difference below it.
         """
         n_pairs = len(self.pairs.household)
-        everything = np.arange(n_pairs, dtype=np.int64)
         key = np.zeros(n_pairs, dtype=np.int64)
         largest = 0
         for tier in self.secondary_tiers:
-            cost = self.costs.pair_cost(tier, everything)
+            cost = self.costs.all_pairs_cost(tier)
             low = int(cost.min(initial=0))
             spread = int(cost.max(initial=0)) - low + 1
             if (largest + 1) * spread >= 2**62:
                 raise OverflowError("tier ranges too wide for one ranking key")
-            key = key * spread + (cost - low)
+            key *= spread
+            key += cost
+            key -= low
             largest = (largest + 1) * spread
         return key
 
     def best_alternatives(self, *, households: IntArray, own_pairs: IntArray) -> IntArray:
         """For each household, its best feasible pair other than its own (-1 if none)."""
         key = self.own_rank_key()
-        key[own_pairs] = np.iinfo(np.int64).max
-        best = np.full(len(households), -1, dtype=np.int64)
         no_pair = np.iinfo(np.int64).max
-        for row, household in enumerate(households.tolist()):
-            lo, hi = int(self.pair_bounds[household]), int(self.pair_bounds[household + 1])
-            if hi > lo:
-                # argmin takes the first minimum: the lowest unit id among equals.
-                at = lo + int(np.argmin(key[lo:hi]))
-                if key[at] != no_pair:
-                    best[row] = at
+        key[own_pairs[own_pairs >= 0]] = no_pair
+        best = np.full(len(households), -1, dtype=np.int64)
+        lo = self.pair_bounds[households]
+        hi = self.pair_bounds[households + 1]
+        has_pairs = hi > lo
+        if not has_pairs.any() or not len(key):
+            return best
+        # The smallest key of each household's segment, then the first pair that has it: the
+        # lowest unit id among equals.
+        starts = self.pair_bounds[:-1]
+        nonempty = self.pair_bounds[1:] > starts
+        segment_min = np.full(self.p.n_households, no_pair, dtype=np.int64)
+        segment_min[nonempty] = np.minimum.reduceat(key, starts[nonempty])
+        segment_of_pair = self.pairs.household
+        at_min = np.flatnonzero(key == segment_min[segment_of_pair])
+        first_at_min = np.full(self.p.n_households, -1, dtype=np.int64)
+        with_min, first = np.unique(segment_of_pair[at_min], return_index=True)
+        first_at_min[with_min] = at_min[first]
+        chosen = first_at_min[households]
+        valid = has_pairs & (segment_min[households] != no_pair) & (chosen >= 0)
+        best[valid] = chosen[valid]
         return best
 
     def pair_indices(self, *, households: IntArray, units: IntArray) -> IntArray:
@@ -132,10 +147,22 @@ class Explainer:
         deltas = np.vstack([placement_delta, after - now])
         tier_names: list[TierName] = ["placement", *self.secondary_tiers]
         held_by_fixed = (taker >= 0) & assignment.fixed_household[np.maximum(taker, 0)]
+        own_figures = self.figures_many(households=placed, units=units)
+        with_alternative = np.flatnonzero(has)
+        alternative_figures = dict(
+            zip(
+                with_alternative.tolist(),
+                self.figures_many(
+                    households=placed[with_alternative],
+                    units=alternative_unit[with_alternative],
+                ),
+                strict=True,
+            )
+        )
         result: list[Proposal] = []
         for row, household in enumerate(placed.tolist()):
             unit = int(units[row])
-            figures = self.figures(household=household, unit=unit)
+            figures = own_figures[row]
             best: Alternative | None = None
             if has[row]:
                 other = int(taker[row])
@@ -156,7 +183,7 @@ class Explainer:
                     why = holder + why
                 best = Alternative(
                     unit_id=self.p.unit_ids[alt_unit],
-                    figures=self.figures(household=household, unit=alt_unit),
+                    figures=alternative_figures[row],
                     taken_by_household_id=self.p.household_ids[other] if other >= 0 else None,
                     deciding_tier=tier,
                     reason=why,
@@ -176,43 +203,67 @@ class Explainer:
 
     # Figures -------------------------------------------------------------------------------
 
-    def figures(self, *, household: int, unit: int) -> PairFigures:
+    def figures_many(self, *, households: IntArray, units: IntArray) -> list[PairFigures]:
+        """`figures` for many pairs at once: one search for every child's trip."""
         p = self.p
-        trips: list[ChildTrip] = []
-        trip_points = 0.0
-        for child in range(
-            int(self.child_bounds[household]), int(self.child_bounds[household + 1])
-        ):
-            child_slice = p.child_slice(child)
-            units = p.trip_unit[child_slice]
-            at = int(np.searchsorted(units, unit))
-            km: float | None = None
-            if at < len(units) and units[at] == unit:
-                km = float(p.trip_km[child_slice][at])
-                trip_points += (km / self.policy.trip_scale_km) ** self.policy.trip_power
-            trips.append(
-                ChildTrip(
-                    child_id=p.child_ids[child],
-                    school_trip_km=None if km is None else round(km, 3),
-                    school_trip_limit_km=float(p.child_limit_km[child]),
+        first = self.child_bounds[households]
+        counts = self.child_bounds[households + 1] - first
+        row_of = np.repeat(np.arange(len(households)), counts)
+        row_start = np.cumsum(counts) - counts
+        child = np.repeat(first, counts) + (np.arange(int(counts.sum())) - row_start[row_of])
+        query = child * p.n_units + units[row_of]
+        trip_keys = self.trip_keys
+        at = np.minimum(np.searchsorted(trip_keys, query), max(len(trip_keys) - 1, 0))
+        hit = (trip_keys[at] == query) if len(trip_keys) else np.zeros(len(query), dtype=bool)
+        km = np.where(hit, p.trip_km[at] if len(trip_keys) else 0.0, np.nan)
+        child_points = np.where(
+            hit, (np.nan_to_num(km) / self.policy.trip_scale_km) ** self.policy.trip_power, 0.0
+        )
+        factor = np.where(p.is_transitional[units], self.policy.transitional_waiting_factor, 1.0)
+        waiting = p.days_in_temporary_housing[households] / self.policy.days_per_waiting_point
+        waiting = waiting * factor
+        spare = p.bedrooms[units] - p.bedrooms_needed[households]
+        km_list = km.tolist()
+        points_list = child_points.tolist()
+        limits = p.child_limit_km[child].tolist()
+        children = child.tolist()
+        figures: list[PairFigures] = []
+        position = 0
+        for row, count in enumerate(counts.tolist()):
+            trips: list[ChildTrip] = []
+            trip_points = 0.0
+            for k in range(position, position + count):
+                trip_km = km_list[k]
+                found = trip_km == trip_km  # not NaN
+                if found:
+                    trip_points += points_list[k]
+                trips.append(
+                    ChildTrip.model_construct(
+                        child_id=p.child_ids[children[k]],
+                        school_trip_km=round(trip_km, 3) if found else None,
+                        school_trip_limit_km=float(limits[k]),
+                    )
+                )
+            position += count
+            waiting_points = float(waiting[row])
+            figures.append(
+                PairFigures.model_construct(
+                    children_placed=count,
+                    child_trips=trips,
+                    school_trip_points=round(trip_points, 4),
+                    days_in_temporary_housing=int(p.days_in_temporary_housing[households[row]]),
+                    waiting_points=round(waiting_points, 4),
+                    school_and_waiting_score=round(waiting_points - trip_points, 4),
+                    spare_bedrooms=int(spare[row]),
                 )
             )
-        # The same formula as TierCosts.waiting_points, for one pair without array overhead.
-        factor = self.policy.transitional_waiting_factor if self.p.is_transitional[unit] else 1.0
-        waiting = (
-            float(p.days_in_temporary_housing[household])
-            / self.policy.days_per_waiting_point
-            * factor
-        )
-        return PairFigures(
-            children_placed=len(trips),
-            child_trips=trips,
-            school_trip_points=round(trip_points, 4),
-            days_in_temporary_housing=int(p.days_in_temporary_housing[household]),
-            waiting_points=round(waiting, 4),
-            school_and_waiting_score=round(waiting - trip_points, 4),
-            spare_bedrooms=int(p.bedrooms[unit] - p.bedrooms_needed[household]),
-        )
+        return figures
+
+    def figures(self, *, household: int, unit: int) -> PairFigures:
+        return self.figures_many(
+            households=np.asarray([household], dtype=np.int64),
+            units=np.asarray([unit], dtype=np.int64),
+        )[0]
 
     def _pair_slice(self, household: int) -> slice:
         return slice(int(self.pair_bounds[household]), int(self.pair_bounds[household + 1]))

@@ -89,11 +89,14 @@ def solve_lexicographic(
     # Data
     sink = n_households + n_units
     n_nodes = sink + 1
-    unit_node = n_households + pair_unit
+    # Node and pair indices in 32 bits where they fit: half the memory traffic of every pass.
+    index_type = np.int32 if max(n_nodes, len(pair_household)) < 2**31 - 1 else np.int64
+    pair_household = np.asarray(pair_household, dtype=index_type)
+    unit_node: IntArray = np.asarray(n_households + pair_unit, dtype=index_type)
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[:n_households] = 1
     supply[sink] = -n_households
-    alive = np.arange(len(pair_household), dtype=np.int64)
+    alive: IntArray = np.arange(len(pair_household), dtype=index_type)
     in_candidates = initial_candidates.copy()
     forced_pairs = np.zeros(0, dtype=np.int64)
     bypass_state = np.full(n_households, _FREE, dtype=np.int8)
@@ -110,6 +113,7 @@ def solve_lexicographic(
         pair_cost = group[0].pair_cost(alive)
         bypass_cost = group[0].bypass_cost.copy()
         tier_pair_costs = [pair_cost]
+        alive_household = pair_household[alive]
         while position + len(group) < len(tiers):
             lower = tiers[position + len(group)]
             lower_pair_cost = lower.pair_cost(alive)
@@ -117,7 +121,7 @@ def solve_lexicographic(
                 _objective_range(
                     pair_cost=lower_pair_cost,
                     bypass_cost=lower.bypass_cost,
-                    pair_household=pair_household[alive],
+                    pair_household=alive_household,
                     bypass_free=bypass_state == _FREE,
                 )
                 + 1
@@ -133,8 +137,10 @@ def solve_lexicographic(
             tier_pair_costs.append(lower_pair_cost)
         position += len(group)
         _check_cost_range(pair_cost, bypass_cost, n_nodes)
-        alive_household = pair_household[alive]
         alive_unit_node = unit_node[alive]
+        # Reduced costs of every pair on the face, recomputed in place each round.
+        reduced = np.empty(len(alive), dtype=np.int64)
+        unit_price = np.empty(len(alive), dtype=np.int64)
         # Arcs fixed by earlier tiers contribute a constant to this tier.
         constants = [
             int(tier.pair_cost(forced_pairs).sum())
@@ -174,13 +180,20 @@ def solve_lexicographic(
                 first_unit=n_households,
             )
             # Pricing: a left-out pair with negative reduced cost could still improve this tier.
-            reduced = pair_cost + potential[alive_household] - potential[alive_unit_node]
-            improving = np.flatnonzero((reduced < 0) & ~in_candidates[alive])
+            np.take(potential, alive_household, out=reduced)
+            np.take(potential, alive_unit_node, out=unit_price)
+            reduced -= unit_price
+            reduced += pair_cost
+            negative = reduced < 0
+            negative &= ~in_candidates[alive]
+            improving = np.flatnonzero(negative)
+            del negative
             _log.debug(
-                "tiers %s: %d pairs on the face, %d candidates, %d price negative",
+                "tiers %s: %d pairs on the face, %d candidates, objective %d, %d price negative",
                 [t.name for t in group],
                 len(alive),
                 len(chosen),
+                int((costs * flows).sum()),
                 len(improving),
             )
             if not len(improving):
@@ -220,15 +233,17 @@ def solve_lexicographic(
                     solved_with=[t.name for t in group],
                 )
             )
-        flow_pairs = alive[used_pairs]
+        flow_pairs = alive[used_pairs].astype(np.int64)
 
-        # Restrict every arc to the optimal face of this tier (complementary slackness).
-        reduced_all = pair_cost + potential[alive_household] - potential[alive_unit_node]
-        must_use = alive[reduced_all < 0]
+        # Restrict every arc to the optimal face of this tier (complementary slackness); the
+        # last round's reduced costs are those of the final potentials.
+        del unit_price, alive_unit_node
+        must_use = alive[reduced < 0].astype(np.int64)
         np.subtract.at(supply, pair_household[must_use], 1)
         np.add.at(supply, unit_node[must_use], 1)
         forced_pairs = np.concatenate([forced_pairs, must_use])
-        alive = alive[reduced_all == 0]
+        alive = alive[reduced == 0]
+        del reduced, pair_cost, tier_pair_costs, alive_household
 
         free_bypass = np.flatnonzero(bypass_state == _FREE)
         bypass_reduced = bypass_cost[free_bypass] + potential[free_bypass] - potential[sink]
@@ -274,12 +289,16 @@ def _objective_range(
 
     Each household sends its one unit over one of its arcs (a pair or its bypass), so the tier's
     objective varies by at most the sum over households of (largest − smallest arc cost).
+    Pairs are sorted by household.
     """
     n_households = len(bypass_cost)
     high = np.where(bypass_free, bypass_cost, np.iinfo(np.int64).min)
     low = np.where(bypass_free, bypass_cost, np.iinfo(np.int64).max)
-    np.maximum.at(high, pair_household, pair_cost)
-    np.minimum.at(low, pair_household, pair_cost)
+    if len(pair_household):
+        starts = np.flatnonzero(np.r_[True, pair_household[1:] != pair_household[:-1]])
+        households = pair_household[starts]
+        high[households] = np.maximum(high[households], np.maximum.reduceat(pair_cost, starts))
+        low[households] = np.minimum(low[households], np.minimum.reduceat(pair_cost, starts))
     has_arc = low <= high
     return int((high[has_arc] - low[has_arc]).sum()) if n_households else 0
 
@@ -380,6 +399,7 @@ def _most_negative_per_household(
 ) -> IntArray:
     # Households are sorted already; within each, take the most negative first. One integer
     # key (household, then reduced cost) sorts faster than a two-key lexsort.
+    household = household.astype(np.int64)
     low = int(reduced.min(initial=0))
     spread = int(reduced.max(initial=0)) - low + 1
     if (int(household.max(initial=0)) + 1) * spread < 2**62:
