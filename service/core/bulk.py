@@ -57,28 +57,33 @@ class BulkReport(BaseModel):
     errors: list[RowError] = []
 
 
+def rows_of_csv(raw: bytes) -> list[dict[str, Any]]:
+    """The records of a CSV file with a header line (also an uploaded file on a web form)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The CSV file is not UTF-8.") from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        if not reader.fieldnames:
+            raise Invalid("The CSV file has no header line.")
+        for record in reader:
+            if None in record:
+                raise Invalid(f"CSV line {reader.line_num} has more values than the header.")
+            # Empty cells mean "not given", as spreadsheets write them.
+            rows.append({k.strip(): (v if v != "" else None) for k, v in record.items()})
+    except csv.Error as exc:
+        raise Invalid(f"The CSV file cannot be read at line {reader.line_num}: {exc}.") from exc
+    return rows
+
+
 async def read_rows(request: Request) -> list[dict[str, Any]]:
     """The uploaded records, from a JSON array or a CSV file with a header line."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
     if content_type == "text/csv":
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise Invalid("The CSV file is not UTF-8.") from exc
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = []
-        try:
-            if not reader.fieldnames:
-                raise Invalid("The CSV file has no header line.")
-            for record in reader:
-                if None in record:
-                    raise Invalid(f"CSV line {reader.line_num} has more values than the header.")
-                # Empty cells mean "not given", as spreadsheets write them.
-                rows.append({k.strip(): (v if v != "" else None) for k, v in record.items()})
-        except csv.Error as exc:
-            raise Invalid(f"The CSV file cannot be read at line {reader.line_num}: {exc}.") from exc
-        return rows
+        return rows_of_csv(raw)
     if content_type in ("application/json", ""):
         try:
             data = json.loads(raw or b"null")
