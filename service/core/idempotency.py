@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.auth.principal import Principal
 from service.core.errors import Invalid
 from service.core.idempotency_models import IdempotencyRecord
 
@@ -37,21 +38,31 @@ def _fingerprint(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _caller_identity(caller: Principal) -> str:
+    # Keys are the caller's own: two people may pick the same key without meeting each other's
+    # answers. A personal key's id, or for single sign-on the person and role.
+    if caller.key_id is not None:
+        return str(caller.key_id)
+    return hashlib.sha256(caller.actor.encode()).hexdigest()[:32]
+
+
 def idempotent(
     session: Session,
     *,
     scope: str,
+    caller: Principal,
     key: str | None,
     payload: Any,
     create: Callable[[], tuple[int, Any, dict[str, str]]],
 ) -> JSONResponse:
-    """Run `create` once per (scope, key); replay its stored answer on a retry.
+    """Run `create` once per (scope, caller, key); replay its stored answer on a retry.
 
     `create` returns (status, body, headers). Without a key it simply runs.
     """
     if key is None:
         status, body, headers = create()
         return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+    scope = f"{scope} by {_caller_identity(caller)}"
     session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{scope}\x1f{key}"))))
     request_hash = _fingerprint(payload)
     stored = session.get(IdempotencyRecord, (scope, key))

@@ -61,7 +61,12 @@ def create_household(
         return 201, service.to_read(session, household), {"ETag": etag_of(household)}
 
     return idempotent(
-        session, scope="POST /v1/households", key=idempotency_key, payload=data, create=create
+        session,
+        caller=principal,
+        scope="POST /v1/households",
+        key=idempotency_key,
+        payload=data,
+        create=create,
     )
 
 
@@ -227,6 +232,7 @@ def create_eviction(
 
     return idempotent(
         session,
+        caller=principal,
         scope=f"POST /v1/households/{household_id}/evictions",
         key=idempotency_key,
         payload=data,
@@ -321,6 +327,7 @@ def create_stay(
 
     return idempotent(
         session,
+        caller=principal,
         scope=f"POST /v1/households/{household_id}/stays",
         key=idempotency_key,
         payload=data,

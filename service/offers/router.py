@@ -94,7 +94,8 @@ def make_hand_offer(
 
     return idempotent(
         session,
-        scope=f"POST /v1/offers {principal.actor}",
+        caller=principal,
+        scope="POST /v1/offers",
         key=idempotency_key,
         payload=data,
         create=create,

@@ -13,6 +13,7 @@ from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.core.errors import problem_responses
+from service.core.idempotency import IdempotencyKey, idempotent
 from service.core.pagination import Cursor, Limit, Page
 from service.offers.service import conflicts_as_409
 from service.runs import service
@@ -53,27 +54,37 @@ def create_match_run(
     principal: RunWriter,
     request: Request,
     background: BackgroundTasks,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A preview: proposals with explanations, changing nothing else. A run over more households
     than the configured threshold answers 202 and solves in the background; poll its Location."""
-    with conflicts_as_409():
-        run, queued = service.start_run(
-            session,
-            principal=principal,
-            municipalities=data.municipalities,
-            policy_reference=data.policy,
-            settings=_settings(request),
-        )
-    if queued:
-        # Runs after the response, so after this request's commit made the run visible.
-        background.add_task(
-            service.execute_in_background, request.app.state.session_factory, run.id
-        )
-    body = service.to_read(run).model_dump(mode="json")
-    headers = {"Location": f"/v1/match-runs/{run.id}"}
-    if queued:
-        headers["Retry-After"] = "1"
-    return JSONResponse(body, status_code=202 if queued else 201, headers=headers)
+
+    def create() -> tuple[int, RunRead, dict[str, str]]:
+        with conflicts_as_409():
+            run, queued = service.start_run(
+                session,
+                principal=principal,
+                municipalities=data.municipalities,
+                policy_reference=data.policy,
+                settings=_settings(request),
+            )
+        headers = {"Location": f"/v1/match-runs/{run.id}"}
+        if queued:
+            # Runs after the response, so after this request's commit made the run visible.
+            background.add_task(
+                service.execute_in_background, request.app.state.session_factory, run.id
+            )
+            headers["Retry-After"] = "1"
+        return (202 if queued else 201), service.to_read(run), headers
+
+    return idempotent(
+        session,
+        caller=principal,
+        scope="POST /v1/match-runs",
+        key=idempotency_key,
+        payload=data,
+        create=create,
+    )
 
 
 @router.get("/match-runs", response_model=Page[RunRead], responses=problem_responses(401, 403, 422))

@@ -29,14 +29,22 @@ router = APIRouter(prefix="/v1/schools", tags=["schools"])
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_school(
-    data: SchoolCreate, session: SessionDep, _: SchoolWriter, idempotency_key: IdempotencyKey = None
+    data: SchoolCreate,
+    session: SessionDep,
+    principal: SchoolWriter,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     def create() -> tuple[int, SchoolRead, dict[str, str]]:
         school = service.create_school(session, data=data)
         return 201, service.to_read(school), {"ETag": etag_of(school)}
 
     return idempotent(
-        session, scope="POST /v1/schools", key=idempotency_key, payload=data, create=create
+        session,
+        caller=principal,
+        scope="POST /v1/schools",
+        key=idempotency_key,
+        payload=data,
+        create=create,
     )
 
 

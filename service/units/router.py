@@ -72,7 +72,12 @@ def create_unit(
         return 201, service.to_read(unit), _headers(unit)
 
     return idempotent(
-        session, scope="POST /v1/units", key=idempotency_key, payload=data, create=create
+        session,
+        caller=principal,
+        scope="POST /v1/units",
+        key=idempotency_key,
+        payload=data,
+        create=create,
     )
 
 

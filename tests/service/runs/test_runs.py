@@ -459,3 +459,19 @@ def test_a_queued_run_waits_for_its_worker_for_a_grace_period(
     run.created_at = run.created_at - runs.QUEUED_RUN_GRACE - timedelta(seconds=1)
     db_session.flush()
     assert client.get(f"/v1/match-runs/{run.id}", headers=headers).json()["status"] == "failed"
+
+
+def test_a_preview_retried_with_its_idempotency_key_is_one_run(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    homeless_family(db_session, case_reference="A")
+    headers = {**_desk(make_token), "Idempotency-Key": "preview-1"}
+    body = {"municipalities": [AMSTERDAM]}
+    first = client.post("/v1/match-runs", json=body, headers=headers)
+    again = client.post("/v1/match-runs", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert db_session.scalar(select(func.count()).select_from(MatchRun)) == 1
+    other = client.post("/v1/match-runs", json={**body, "policy": "school-first"}, headers=headers)
+    assert other.status_code == 422

@@ -4,7 +4,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from service.auth.models import Role
 from tests.factories import make_municipality
+from tests.service.conftest import TokenFactory
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +94,25 @@ def test_idempotency_key_creates_once(client: TestClient) -> None:
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json()["detail"]
     assert len(client.get("/v1/schools").json()["items"]) == 1
+
+
+def test_idempotency_keys_belong_to_their_caller(
+    client: TestClient, make_token: TokenFactory
+) -> None:
+    """Two people who happen to pick the same key each create their own record and never
+    receive the other's stored answer."""
+    headers = {"Idempotency-Key": "batch-1"}
+    first = client.post("/v1/schools", json=_school(), headers=headers)
+    other_person = {
+        **headers,
+        "Authorization": f"Bearer {make_token(Role.ADMIN, person='Iemand Anders')}",
+    }
+    second = client.post(
+        "/v1/schools", json=_school(brin_code="22BB01", name="Ander"), headers=other_person
+    )
+    assert first.status_code == second.status_code == 201
+    assert second.json()["id"] != first.json()["id"]
+    assert "idempotent-replayed" not in second.headers
 
 
 def test_list_pages_with_a_stable_cursor_and_updated_since(client: TestClient) -> None:
