@@ -21,7 +21,6 @@ from service.stats.schemas import (
     EvictionsTable,
     EvictionState,
     SchoolTripsTable,
-    StatsTable,
     TemporaryHousingTable,
     UnplacedTable,
 )
@@ -78,16 +77,17 @@ def _chosen_format(request: Request) -> str:
     return best
 
 
-def _respond(request: Request, table: StatsTable) -> Any:
+def _respond(request: Request, answer: service.Answer[Any]) -> Any:
     chosen = _chosen_format(request)
     headers = {"Vary": "Accept"}
     if chosen == CSV_MEDIA_TYPE:
-        name = f"{table.figure}.csv"
+        name = f"{answer.table.figure}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
+        csv = to_csv(answer.complete())
+        return Response(csv, media_type="text/csv; charset=utf-8", headers=headers)
     if chosen == SVG_MEDIA_TYPE:
-        return Response(to_svg(table), media_type=SVG_MEDIA_TYPE, headers=headers)
-    return Response(table.model_dump_json(), media_type=JSON_MEDIA_TYPE, headers=headers)
+        return Response(to_svg(answer.complete()), media_type=SVG_MEDIA_TYPE, headers=headers)
+    return Response(answer.to_json(), media_type=JSON_MEDIA_TYPE, headers=headers)
 
 
 def _responses(description: str) -> dict[int | str, dict[str, Any]]:
@@ -131,7 +131,7 @@ def eviction_stats(
 ) -> Any:
     """Evictions by month, quarter or year, reason, landlord type and municipality (any
     combination), with the evictions that involved children and the children involved."""
-    table = service.evictions(
+    answer = service.evictions(
         session,
         principal=principal,
         period=period,
@@ -141,7 +141,7 @@ def eviction_stats(
         state=state,
         municipalities=municipality,
     )
-    return _respond(request, table)
+    return _respond(request, answer)
 
 
 @router.get(
@@ -160,7 +160,7 @@ def temporary_housing_stats(
 ) -> Any:
     """Households and children in temporary housing at the end of a period; time in temporary
     housing (median, 90th and 95th percentile; the longest for desks)."""
-    table = service.temporary_housing(
+    answer = service.temporary_housing(
         session,
         principal=principal,
         period=period,
@@ -168,7 +168,7 @@ def temporary_housing_stats(
         group_by=group_by,
         municipalities=municipality,
     )
-    return _respond(request, table)
+    return _respond(request, answer)
 
 
 @router.get(
@@ -187,7 +187,7 @@ def school_trip_stats(
 ) -> Any:
     """School trips of children placed in an Onderdak unit at the end of a period: mean, median,
     90th percentile, share over their limit."""
-    table = service.school_trips(
+    answer = service.school_trips(
         session,
         principal=principal,
         period=period,
@@ -195,7 +195,7 @@ def school_trip_stats(
         group_by=group_by,
         municipalities=municipality,
     )
-    return _respond(request, table)
+    return _respond(request, answer)
 
 
 @router.get(
@@ -216,7 +216,7 @@ def unplaced_stats(
 ) -> Any:
     """Households with children in temporary housing at the end of a period without an offer,
     by time waited."""
-    table = service.unplaced(
+    answer = service.unplaced(
         session,
         principal=principal,
         period=period,
@@ -224,4 +224,4 @@ def unplaced_stats(
         group_by=group_by,
         municipalities=municipality,
     )
-    return _respond(request, table)
+    return _respond(request, answer)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from service.stats.schemas import (
     SchoolTripsRow,
     SchoolTripsTable,
     StatsRow,
+    StatsTable,
     TemporaryHousingDimension,
     TemporaryHousingRow,
     TemporaryHousingTable,
@@ -45,6 +46,7 @@ from service.stats.schemas import (
 )
 
 RowT = TypeVar("RowT", bound=StatsRow)
+TableT = TypeVar("TableT", bound=StatsTable)
 
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
@@ -93,6 +95,34 @@ def _last_ended(*, today: date, months: int) -> Period:
         return parse_period(str(today.year - 1))
     previous = today.replace(day=1) - timedelta(days=1)
     return parse_period(f"{previous.year}-{previous.month:02d}")
+
+
+@dataclass(frozen=True)
+class Answer(Generic[TableT]):
+    """A figure's table; for a desk's exact evictions, its rows as JSON made by PostgreSQL.
+
+    Those rows can number tens of thousands (ten years by month, reason, landlord type and
+    municipality), and one Python object per row costs more than the 500 ms the whole call may
+    take on a busy machine. JSON answers splice the ready-made rows in; CSV and SVG, which draw
+    from the rows, get them as objects (`complete`).
+    """
+
+    table: TableT  # without its rows when `rows_json` is given
+    rows_json: str | None = None
+
+    def complete(self) -> TableT:
+        if self.rows_json is None:
+            return self.table
+        rows_type = type(self.table).model_fields["rows"].annotation  # list[XRow]
+        assert rows_type is not None
+        rows = TypeAdapter(rows_type).validate_json(self.rows_json)
+        return self.table.model_copy(update={"rows": rows})
+
+    def to_json(self) -> str:
+        if self.rows_json is None:
+            return self.table.model_dump_json()
+        head = self.table.model_dump_json(exclude={"rows"})
+        return f'{head[:-1]},"rows":{self.rows_json}}}'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +292,7 @@ def evictions(
     state: EvictionState,
     municipalities: Sequence[str],
     today: date | None = None,
-) -> EvictionsTable:
+) -> Answer[EvictionsTable]:
     """Evictions by calendar bins, reason, landlord type and municipality, children involved."""
     today = today or today_amsterdam()
     dimensions = _dimensions(group_by, EvictionDimension)
@@ -293,9 +323,9 @@ def evictions(
     )
     if who.exact:
         # Exact rows come ready-made from the database (they can be tens of thousands, and need
-        # no publishing rule); only the total passes through Python.
+        # no publishing rule); only the total passes through Python. See `Answer`.
         rows_json, exact_total = repository.eviction_counts_json(session, scope=scope)
-        rows = _row_list(EvictionsRow).validate_json(rows_json)
+        rows: list[EvictionsRow] = []
         _, total = _table_rows(
             [exact_total],
             row_type=EvictionsRow,
@@ -305,6 +335,7 @@ def evictions(
             publish=False,
         )
     else:
+        rows_json = None
         rows, total = _table_rows(
             _sorted(repository.eviction_counts(session, scope=scope), dimensions),
             row_type=EvictionsRow,
@@ -314,7 +345,7 @@ def evictions(
             households="evictions",
             publish=True,
         )
-    return EvictionsTable(
+    table = EvictionsTable(
         figure="evictions",
         published=not who.exact,
         period=chosen.label,
@@ -326,6 +357,7 @@ def evictions(
         total=total,
         notes=_notes(who, extra=[f"Evictions in state: {', '.join(states)}."]),
     )
+    return Answer(table, rows_json=rows_json)
 
 
 def _notes(who: Audience, *, extra: Sequence[str] = ()) -> list[str]:
@@ -371,7 +403,7 @@ def temporary_housing(
     group_by: Sequence[str],
     municipalities: Sequence[str],
     today: date | None = None,
-) -> TemporaryHousingTable:
+) -> Answer[TemporaryHousingTable]:
     """Households and children in temporary housing at the end of a period, and for how long."""
     today = today or today_amsterdam()
     dimensions = _dimensions(group_by, TemporaryHousingDimension)
@@ -388,7 +420,7 @@ def temporary_housing(
         households="households",
         publish=not who.exact,
     )
-    return TemporaryHousingTable(
+    table = TemporaryHousingTable(
         figure="temporary-housing",
         published=not who.exact,
         period=label,
@@ -407,6 +439,7 @@ def temporary_housing(
             ],
         ),
     )
+    return Answer(table)
 
 
 def school_trips(
@@ -418,7 +451,7 @@ def school_trips(
     group_by: Sequence[str],
     municipalities: Sequence[str],
     today: date | None = None,
-) -> SchoolTripsTable:
+) -> Answer[SchoolTripsTable]:
     """Placed children's school trips: mean, median, 90th percentile, share over their limit."""
     today = today or today_amsterdam()
     dimensions = _dimensions(group_by, SchoolTripDimension)
@@ -438,7 +471,7 @@ def school_trips(
     limits = ", ".join(
         f"{level} {km:g} km" for level, km in repository.DEFAULT_TRIP_LIMIT_KM.items()
     )
-    return SchoolTripsTable(
+    table = SchoolTripsTable(
         figure="school-trips",
         published=not who.exact,
         period=label,
@@ -457,6 +490,7 @@ def school_trips(
             ],
         ),
     )
+    return Answer(table)
 
 
 def unplaced(
@@ -468,7 +502,7 @@ def unplaced(
     group_by: Sequence[str],
     municipalities: Sequence[str],
     today: date | None = None,
-) -> UnplacedTable:
+) -> Answer[UnplacedTable]:
     """Households with children in temporary housing without an offer, by time waited."""
     today = today or today_amsterdam()
     dimensions = _dimensions(group_by, UnplacedDimension)
@@ -486,7 +520,7 @@ def unplaced(
         households="households",
         publish=not who.exact,
     )
-    return UnplacedTable(
+    table = UnplacedTable(
         figure="unplaced",
         published=not who.exact,
         period=label,
@@ -505,3 +539,4 @@ def unplaced(
             ],
         ),
     )
+    return Answer(table)

@@ -85,3 +85,27 @@ def test_json_rows_equal_the_python_rows(
     assert body["total"] == total.model_dump(mode="json")
     if group_by:
         assert body["rows"], "the known data fills some groups"
+
+
+def test_csv_and_svg_of_json_rows(
+    client: TestClient, make_token: TokenFactory, known: None
+) -> None:
+    desk = bearer(make_token(Role.DESK, municipalities=[AMSTERDAM, OUDER_AMSTEL]))
+    params = {"period": "2025", "group_by": "month,reason"}
+    rows = client.get("/v1/stats/evictions", params=params, headers=desk).json()["rows"]
+    assert len(rows) == 4
+    csv = client.get(
+        "/v1/stats/evictions", params=params, headers={**desk, "Accept": "text/csv"}
+    ).text.splitlines()
+    assert csv[0] == "month,reason,evictions,evictions_with_children,children_involved,withheld"
+    assert csv[1:] == [
+        "2025-01,nuisance,2,0,0,",
+        "2025-01,rent_arrears,3,3,6,",
+        "2025-04,drugs_crime,4,0,0,",
+        "2025-11,other,1,1,1,",
+        "total,total,10,4,7,",
+    ]
+    svg = client.get(
+        "/v1/stats/evictions", params=params, headers={**desk, "Accept": "image/svg+xml"}
+    ).text
+    assert svg.count('class="bar"') == 4
