@@ -13,6 +13,7 @@ from service.auth.models import Role
 from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.core.errors import Invalid, NotFound
+from service.reference import service as reference
 from service.stats import service as stats
 from service.stats.render import SVG_MEDIA_TYPE, to_svg
 from service.stats.schemas import EvictionState, StatsTable
@@ -42,6 +43,7 @@ def _table(
     if figure is None:
         raise NotFound(f"There is no figure {name!r}.")
     chosen = [municipality] if municipality else []
+    group_by = list(figure.group_by)
     if name == "evictions":
         return stats.evictions(
             session,
@@ -49,24 +51,36 @@ def _table(
             period=period,
             date_from=None,
             date_to=None,
-            group_by=list(figure.group_by),
+            group_by=group_by,
             state=EvictionState.EXECUTED,
             municipalities=chosen,
-        )
-    snapshot = {
-        "temporary-housing": stats.temporary_housing,
-        "school-trips": stats.school_trips,
-        "unplaced": stats.unplaced,
-    }[name]
-    table: StatsTable = snapshot(
+        ).complete()
+    if name == "temporary-housing":
+        return stats.temporary_housing(
+            session,
+            principal=principal,
+            period=period,
+            as_of=None,
+            group_by=group_by,
+            municipalities=chosen,
+        ).complete()
+    if name == "school-trips":
+        return stats.school_trips(
+            session,
+            principal=principal,
+            period=period,
+            as_of=None,
+            group_by=group_by,
+            municipalities=chosen,
+        ).complete()
+    return stats.unplaced(
         session,
         principal=principal,
         period=period,
         as_of=None,
-        group_by=list(figure.group_by),
+        group_by=group_by,
         municipalities=chosen,
-    )
-    return table
+    ).complete()
 
 
 def _choices(session: Session, user: WebUser) -> list[tuple[str, str]]:
@@ -113,6 +127,7 @@ def figures(
         rows=rows,
         cells=cells,
         figures=FIGURES,
+        municipality_names={m.code: m.name for m in reference.list_municipalities(session)},
     )
 
 
