@@ -91,6 +91,13 @@ def _school_label(school: SchoolInfo | None) -> str | None:
     return f"{school.name} ({school.brin_code})" if school else None
 
 
+def _readable(text: str, names: dict[str, str]) -> str:
+    """The engine's explanation with the ids a desk does not know replaced by its own names."""
+    for record_id, name in names.items():
+        text = text.replace(record_id, name)
+    return text
+
+
 def result_view(
     *,
     instance: Instance,
@@ -101,6 +108,9 @@ def result_view(
 ) -> ResultView:
     """The run's result in the desk's terms, with the map of units, schools and trips."""
     view = ResultView()
+    names = {key: h.case_reference for key, h in households.items()} | {
+        key: f"{u.corporation} {u.reference}" for key, u in units.items()
+    }
     map_trips: list[Trip] = []
     for proposal in result.proposals:
         household = households.get(proposal.household_id)
@@ -150,7 +160,7 @@ def result_view(
                 children_placed=proposal.figures.children_placed,
                 trips=trips,
                 days_in_temporary_housing=proposal.figures.days_in_temporary_housing,
-                explanation=proposal.explanation,
+                explanation=_readable(proposal.explanation, names),
             )
         )
     for unmatched in result.unmatched:
@@ -163,7 +173,7 @@ def result_view(
                 units_considered=unmatched.units_considered,
                 feasible_units=unmatched.feasible_units,
                 rule_counts=[(r.rule, r.units_failing) for r in unmatched.rule_counts],
-                explanation=unmatched.explanation,
+                explanation=_readable(unmatched.explanation, names),
             )
         )
 

@@ -93,7 +93,7 @@ DUTCH: dict[str, str] = {
     "born": "geboren",
     "over the limit": "boven de grens",
     "no school": "geen school",
-    "Explanation": "Uitleg",
+    "Explanation": "Toelichting",
     "Reason": "Reden",
     "Committing turns every proposal not left out into an offer that reserves its unit.": (
         "Vastleggen maakt van elk voorstel dat u niet weglaat een aanbod dat de woning reserveert."

@@ -111,6 +111,8 @@ def test_the_result_shows_rights_check_proposals_map_and_unmatched(
     # The household left out, with its reason.
     unmatched = re.search(rf'<tr data-household="{short_wait.id}">(.*?)</tr>', text, re.S)
     assert unmatched is not None and "Outranked by other households" in unmatched.group(1)
+    # Explanations name households by case reference and units by reference, not by id.
+    assert "W-600" in unmatched.group(1) and str(long_wait.id) not in unmatched.group(1)
 
 
 def test_the_result_page_is_dutch_by_default(
