@@ -262,3 +262,27 @@ def test_an_upload_without_a_file_or_with_a_broken_file_says_so_next_to_the_fiel
     broken = _upload(client, "")
     assert broken.status_code == 422
     assert "no header line" in broken.text
+
+
+def test_an_occupied_unit_cannot_be_withdrawn_and_the_page_says_why(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    client = _corporation(db_session, make_token, page_client)
+    unit = make_unit(db_session, reference="OCC-1", status="occupied")
+    assert "/withdraw" not in client.get("/app/units").text  # no button for it
+    response = _submit(client, f"/app/units/{unit.id}/withdraw", {})
+    assert response.status_code == 409
+    assert "only an available unit can be withdrawn" in response.text
+    db_session.refresh(unit)
+    assert unit.status == "occupied"
+
+
+def test_a_withdraw_without_the_forms_token_is_refused(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    client = _corporation(db_session, make_token, page_client)
+    unit = make_unit(db_session, reference="CSRF-1")
+    response = client.post(f"/app/units/{unit.id}/withdraw", data={}, follow_redirects=False)
+    assert response.status_code == 403
+    db_session.refresh(unit)
+    assert unit.status == "available"
