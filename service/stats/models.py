@@ -82,6 +82,14 @@ Index(
     func.daterange(Episode.homeless_since, Episode.closed_on, literal_column("'[)'")),
     postgresql_using="gist",
     postgresql_where=Episode.homeless_since.is_not(None),
+    # Migration 0008: snapshot figures read running episodes from the index alone.
+    postgresql_include=[
+        "municipality_code",
+        "children",
+        "household_id",
+        "homeless_since",
+        "closed_on",
+    ],
 )
 Index(
     "ix_stays_own_unit_period",
