@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from service.core.errors import Invalid
 from service.core.pagination import keyset_page
 from service.households.models import Child, Eviction, Household, HouseholdStatus, Stay
-from service.households.schemas import HouseholdSort
+from service.households.schemas import HouseholdListOrder, HouseholdSort
 from service.schools.models import School
 
 # Statuses in which the episode without a home of its own lasts.
@@ -90,8 +90,43 @@ def brin_by_school_id(session: Session, school_ids: Sequence[uuid.UUID]) -> dict
     return {school_id: brin for school_id, brin in rows}
 
 
-def _sort_key(sort: HouseholdSort) -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], bool]:
+# The workflow's order of statuses, for sorting by status.
+STATUS_ORDER = {
+    status.value: rank
+    for rank, status in enumerate(
+        (
+            HouseholdStatus.AT_RISK,
+            HouseholdStatus.HOMELESS,
+            HouseholdStatus.OFFERED,
+            HouseholdStatus.PLACED,
+            HouseholdStatus.CLOSED,
+        )
+    )
+}
+# Orders whose sort value is a whole number (the cursor holds it as one).
+_COUNTED = (
+    HouseholdListOrder.CHILDREN,
+    HouseholdListOrder.CHILDREN_DESC,
+    HouseholdListOrder.STATUS,
+    HouseholdListOrder.STATUS_DESC,
+)
+
+
+def _sort_key(
+    sort: HouseholdSort | HouseholdListOrder,
+) -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], bool]:
     """The sort expression and whether it runs descending."""
+    if sort in (HouseholdListOrder.CHILDREN, HouseholdListOrder.CHILDREN_DESC):
+        children = (
+            select(func.count(Child.id))
+            .where(Child.household_id == Household.id)
+            .correlate(Household)
+            .scalar_subquery()
+        )
+        return children, sort == HouseholdListOrder.CHILDREN_DESC
+    if sort in (HouseholdListOrder.STATUS, HouseholdListOrder.STATUS_DESC):
+        rank = case(STATUS_ORDER, value=Household.status, else_=len(STATUS_ORDER))
+        return rank, sort == HouseholdListOrder.STATUS_DESC
     if sort in (HouseholdSort.CREATED, HouseholdSort.CREATED_DESC):
         return Household.created_at, sort == HouseholdSort.CREATED_DESC
     if sort in (HouseholdSort.NEEDED_FROM, HouseholdSort.NEEDED_FROM_DESC):
@@ -110,19 +145,29 @@ def _sort_key(sort: HouseholdSort) -> tuple[ColumnElement[Any] | InstrumentedAtt
     return episode_start, sort == HouseholdSort.DAYS_IN_TEMPORARY_HOUSING
 
 
-def encode_cursor(sort: HouseholdSort, value: date | datetime, household_id: uuid.UUID) -> str:
-    raw = json.dumps([sort.value, value.isoformat(), str(household_id)])
+def encode_cursor(
+    sort: HouseholdSort | HouseholdListOrder, value: date | datetime | int, household_id: uuid.UUID
+) -> str:
+    encoded = value if isinstance(value, int) else value.isoformat()
+    raw = json.dumps([sort.value, encoded, str(household_id)])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, sort: HouseholdSort) -> tuple[date | datetime, uuid.UUID]:
+def _decode_cursor(
+    cursor: str, sort: HouseholdSort | HouseholdListOrder
+) -> tuple[date | datetime | int, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         sort_name, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        if not (isinstance(value, str) and isinstance(row_id, str)):
+        if sort_name != sort.value or not isinstance(row_id, str):
+            raise ValueError("not a cursor of this sort order")
+        if sort in _COUNTED:
+            # A tampered cursor must not reach the database as a value of the wrong type.
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+                raise ValueError("not a count")
+            return value, uuid.UUID(row_id)
+        if not isinstance(value, str):
             raise ValueError("not a cursor")
-        if sort_name != sort.value:
-            raise ValueError("cursor of another sort order")
         decoded: date | datetime = (
             datetime.fromisoformat(value)
             if sort in (HouseholdSort.CREATED, HouseholdSort.CREATED_DESC)
@@ -145,7 +190,7 @@ def list_page(
     needed_from_min: date | None,
     needed_from_max: date | None,
     updated_since: datetime | None,
-    sort: HouseholdSort,
+    sort: HouseholdSort | HouseholdListOrder,
     cursor: str | None,
     limit: int,
 ) -> Sequence[Row[tuple[Household, Any]]]:

@@ -63,6 +63,17 @@ class HouseholdSort(enum.StrEnum):
     DAYS_IN_TEMPORARY_HOUSING_DESC = "-days_in_temporary_housing"
 
 
+class HouseholdListOrder(enum.StrEnum):
+    """Further orders of the desk's households page. Not (yet) API sort keys: the API's
+    `HouseholdSort` is published in the spec; these are the same keyset pages on other keys."""
+
+    CHILDREN = "children"
+    CHILDREN_DESC = "-children"
+    # In the workflow's order: at risk, homeless, offered, placed, closed.
+    STATUS = "status"
+    STATUS_DESC = "-status"
+
+
 def _child_birth_year(value: int) -> int:
     this_year = today_amsterdam().year
     if value > this_year:
