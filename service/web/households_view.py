@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from service.households.models import HouseholdStatus
-from service.households.schemas import HouseholdSort
+from service.households.schemas import HouseholdListOrder, HouseholdSort
 from service.web.forms import FormErrors
 
 LIST_PATH = "/app/households"
@@ -32,14 +32,19 @@ class ChildrenFilter(enum.StrEnum):
 
 
 # The columns a person can sort on, each by the API's own sort key (ascending, descending).
-SORT_COLUMNS: dict[str, tuple[HouseholdSort, HouseholdSort]] = {
+Order = HouseholdSort | HouseholdListOrder
+SORT_COLUMNS: dict[str, tuple[Order, Order]] = {
     "days_in_temporary_housing": (
         HouseholdSort.DAYS_IN_TEMPORARY_HOUSING,
         HouseholdSort.DAYS_IN_TEMPORARY_HOUSING_DESC,
     ),
     "needed_from": (HouseholdSort.NEEDED_FROM, HouseholdSort.NEEDED_FROM_DESC),
     "created": (HouseholdSort.CREATED, HouseholdSort.CREATED_DESC),
+    "children": (HouseholdListOrder.CHILDREN, HouseholdListOrder.CHILDREN_DESC),
+    "status": (HouseholdListOrder.STATUS, HouseholdListOrder.STATUS_DESC),
 }
+# The columns whose first click sorts the most first (longest wait, most children).
+MOST_FIRST = ("days_in_temporary_housing", "children")
 
 
 def _member(kind: type[E], value: str | None) -> E | None:
@@ -56,7 +61,7 @@ class ListQuery:
     status: HouseholdStatus | None = None
     children: ChildrenFilter | None = None
     municipality: str | None = None
-    sort: HouseholdSort = HouseholdSort.DAYS_IN_TEMPORARY_HOUSING_DESC
+    sort: Order = HouseholdSort.DAYS_IN_TEMPORARY_HOUSING_DESC
     cursor: str | None = None
 
     @classmethod
@@ -67,6 +72,7 @@ class ListQuery:
             children=_member(ChildrenFilter, params.get("children")),
             municipality=municipality if municipality in municipalities else None,
             sort=_member(HouseholdSort, params.get("sort"))
+            or _member(HouseholdListOrder, params.get("sort"))
             or HouseholdSort.DAYS_IN_TEMPORARY_HOUSING_DESC,
             cursor=params.get("cursor") or None,
         )
@@ -95,7 +101,7 @@ class ListQuery:
             return self.url(sort=descending, cursor=None), "ascending"
         if self.sort is descending:
             return self.url(sort=ascending, cursor=None), "descending"
-        first = descending if column == "days_in_temporary_housing" else ascending
+        first = descending if column in MOST_FIRST else ascending
         return self.url(sort=first, cursor=None), None
 
 

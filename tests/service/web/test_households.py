@@ -88,6 +88,14 @@ def test_the_list_shows_the_desks_own_households_filtered_and_sorted(
     reversed_link = re.search(r'href="([^"]+)" data-testid="sort-needed_from"', by_date.text)
     assert reversed_link and "sort=-needed_from" in reversed_link.group(1)
 
+    by_children = client.get("/app/households?sort=-children")
+    assert _rows(by_children.text)[0] == "LONG"
+    by_status = client.get("/app/households?sort=status")
+    # At risk before homeless, in the workflow's order.
+    assert _rows(by_status.text)[0] == "RISK"
+    assert sorted(_rows(by_status.text)[1:]) == ["LONG", "SHORT"]
+    assert 'aria-sort="ascending"' in by_status.text
+
     homeless = client.get("/app/households?status=homeless&children=&municipality=")
     assert _rows(homeless.text) == ["LONG", "SHORT"]
     with_children = client.get("/app/households?children=yes")
