@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from service.audit.service import record_reads
+from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.households import service
 from service.households.models import HouseholdStatus
@@ -40,14 +41,22 @@ from service.web.templating import render
 router = APIRouter(prefix=WEB_PREFIX, include_in_schema=False)
 
 
-def _schools(session: Session, municipalities: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The schools of the desk's municipalities as select options: BRIN code → name (level)."""
+def _schools(
+    session: Session, principal: Principal, municipalities: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The schools of the desk's municipalities as select options: BRIN code → name (place)."""
+    names = dict(municipalities)
+    # An admin sees every municipality: one list of schools rather than one query per place.
+    codes: list[str | None] = [None] if principal.is_admin else list(names)
     options: list[tuple[str, str]] = []
-    for code, name in municipalities:
+    for code in codes:
         found, _ = schools.list_schools(
             session, municipality=code, level=None, updated_since=None, cursor=None, limit=500
         )
-        options += [(s.brin_code, f"{s.name} ({s.brin_code}, {name})") for s in found]
+        options += [
+            (s.brin_code, f"{s.name} ({s.brin_code}, {names.get(s.municipality_code, '')})")
+            for s in found
+        ]
     return sorted(options, key=lambda option: option[1])
 
 
@@ -111,7 +120,7 @@ def _new_form(
         values=values,
         errors=errors,
         municipalities=municipalities,
-        schools=_schools(session, municipalities),
+        schools=_schools(session, user.principal, municipalities),
         child_rows=child_row_count(values),
     )
 
@@ -180,6 +189,8 @@ def _detail(
     stays, _ = service.list_stays(
         session, household=household, updated_since=None, cursor=None, limit=100
     )
+    with offers.conflicts_as_409():
+        offers.expire_due_offers(session, actor=offers.EXPIRY_ACTOR)
     found_offers, _ = offers.list_offers(
         session,
         principal=principal,

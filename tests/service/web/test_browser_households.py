@@ -46,6 +46,11 @@ def test_a_desk_registers_a_household_with_a_child_at_a_school(
 
     page.get_by_role("link", name="Huishouden aanmelden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Huishouden aanmelden")
+    # The script adds child rows beyond the four the page starts with.
+    expect(page.locator("fieldset.child")).to_have_count(4)
+    page.get_by_role("button", name="Kind toevoegen").click()
+    expect(page.locator("fieldset.child")).to_have_count(5)
+    expect(page.locator("#field-children-4-birth_year")).to_be_focused()
     page.get_by_label("Dossiernummer").fill(case_reference)
     page.get_by_label("Gemeente").select_option(label="Amsterdam")
     page.get_by_label("Volwassenen").fill("2")

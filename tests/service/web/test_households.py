@@ -319,3 +319,25 @@ def test_an_eviction_form_for_a_household_shows_the_reason_codes_in_dutch(
     assert "Huurachterstand" in page.text
     assert "Ontruiming vastleggen" in page.text
     assert "01-09-2026" in page.text
+
+
+def test_an_admin_registers_in_any_municipality(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    _desk(db_session, make_token, page_client)
+    admin = page_client()
+    admin.sign_in(make_token(Role.ADMIN), language="en")
+    form = admin.get("/app/households/new")
+    assert '<option value="GM0344"' in form.text
+    assert "De Regenboog (00AB01, Amsterdam)" in form.text
+    done = admin.submit(
+        "/app/households/new",
+        {
+            "case_reference": "ADM-1",
+            "municipality": UTRECHT,
+            "adults": "1",
+            "needed_from": "2026-12-01",
+        },
+    )
+    assert done.status_code == 303
+    assert "ADM-1" in admin.get("/app/households").text
