@@ -149,7 +149,26 @@ def household_body(values: Mapping[str, str]) -> tuple[dict[str, Any], list[int]
         needs["min_bedrooms"] = values["needs.min_bedrooms"]
     body["needs"] = needs
     body["children"] = children
+    exclusion = {name: values.get(f"safety.{name}") for name in ("lat", "lon", "min_distance_m")}
+    if any(exclusion.values()):
+        body["safety_exclusions"] = [
+            {
+                "location": {
+                    "type": "Point",
+                    "coordinates": [exclusion["lon"], exclusion["lat"]],
+                },
+                "min_distance_m": exclusion["min_distance_m"],
+            }
+        ]
     return body, rows
+
+
+def _safety_field(parts: list[str]) -> str:
+    """The form field of an error in the safety exclusion (one point: latitude, longitude)."""
+    if parts[2:3] == ["min_distance_m"]:
+        return "safety.min_distance_m"
+    # GeoJSON puts the longitude first.
+    return "safety.lon" if parts[-1] == "0" else "safety.lat"
 
 
 def errors_on_form(errors: FormErrors, rows: list[int]) -> FormErrors:
@@ -157,6 +176,9 @@ def errors_on_form(errors: FormErrors, rows: list[int]) -> FormErrors:
     renamed = FormErrors(summary=errors.summary)
     for name, message in errors.fields.items():
         parts = name.split(".")
+        if parts[0] == "safety_exclusions" and len(parts) >= 3:
+            renamed.fields.setdefault(_safety_field(parts), message)
+            continue
         if len(parts) >= 2 and parts[0] == "children" and parts[1].isdigit():
             index = int(parts[1])
             if index < len(rows):

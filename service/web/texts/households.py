@@ -149,5 +149,16 @@ DUTCH: dict[str, str] = {
     ),
     "Needs wheelchair access": "Heeft rolstoeltoegang nodig",
     "Add a child": "Kind toevoegen",
+    "Safety exclusion (optional)": "Veiligheidszone (optioneel)",
+    "A place the household must stay away from, e.g. after domestic violence: no unit is "
+    "proposed within the distance.": (
+        "Een plek waar het huishouden weg moet blijven, bijvoorbeeld na huiselijk geweld: "
+        "binnen de afstand wordt geen woning voorgesteld."
+    ),
+    "Latitude": "Breedtegraad",
+    "Longitude": "Lengtegraad",
+    "For example 52.3702": "Bijvoorbeeld 52.3702",
+    "For example 4.8952": "Bijvoorbeeld 4.8952",
+    "Minimum distance (metres)": "Minimale afstand (meter)",
     "Register the household": "Huishouden aanmelden",
 }

@@ -341,3 +341,30 @@ def test_an_admin_registers_in_any_municipality(
     )
     assert done.status_code == 303
     assert "ADM-1" in admin.get("/app/households").text
+
+
+def test_a_safety_exclusion_is_registered_and_its_errors_land_on_its_fields(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    client = _desk(db_session, make_token, page_client)
+    fields = {
+        "case_reference": "SAFE-1",
+        "municipality": AMSTERDAM,
+        "adults": "1",
+        "needed_from": "2026-12-01",
+        "safety.lat": "152.37",
+        "safety.lon": "4.89",
+    }
+    wrong = client.submit("/app/households/new", fields)
+    assert wrong.status_code == 422
+    assert 'data-testid="error-safety.lat"' in wrong.text
+    assert 'data-testid="error-safety.min_distance_m"' in wrong.text
+    assert 'data-testid="error-safety.lon"' not in wrong.text
+    done = client.submit(
+        "/app/households/new", {**fields, "safety.lat": "52.37", "safety.min_distance_m": "500"}
+    )
+    assert done.status_code == 303, done.text
+    household = db_session.scalars(select(Household)).one()
+    assert len(household.safety_exclusions) == 1
+    assert household.safety_exclusions[0].min_distance_m == 500
+    assert "Safety exclusions: 1" in client.get(done.headers["location"]).text

@@ -64,3 +64,29 @@ def test_the_form_becomes_the_apis_body_and_errors_go_back_to_the_rows_used() ->
     assert errors.summary == "s"
     assert child_row_count({}) == CHILD_ROWS
     assert child_row_count({"children.6.birth_year": "2016"}) == 7
+
+
+def test_the_safety_exclusion_becomes_a_geojson_point_and_its_errors_its_fields() -> None:
+    body, _ = household_body({"safety.lat": "52.37", "safety.lon": "4.89"})
+    assert body["safety_exclusions"] == [
+        {
+            "location": {"type": "Point", "coordinates": ["4.89", "52.37"]},
+            "min_distance_m": None,
+        }
+    ]
+    assert "safety_exclusions" not in household_body({})[0]
+    errors = errors_on_form(
+        FormErrors(
+            fields={
+                "safety_exclusions.0.location.geojson.coordinates.0": "bad longitude",
+                "safety_exclusions.0.location.geojson.coordinates.1": "bad latitude",
+                "safety_exclusions.0.min_distance_m": "missing",
+            }
+        ),
+        [],
+    )
+    assert errors.fields == {
+        "safety.lon": "bad longitude",
+        "safety.lat": "bad latitude",
+        "safety.min_distance_m": "missing",
+    }
