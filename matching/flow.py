@@ -58,6 +58,28 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class ClassArcs:
+    """Households that are indifferent between the units of a class, as a class node.
+
+    A household without children has the same cost on every unit of a cost class, and when it
+    is feasible on *every* unit of the class, its arcs to them are exactly the paths
+    household → class → unit: one arc per (household, class) instead of one per unit. The
+    network is equivalent (every flow splits into such paths and back), so its optimum, duals
+    and tier faces are those of the explicit pairs; a left-out pair household → unit has the
+    reduced cost of its path, the sum of the two arcs' reduced costs.
+    """
+
+    n_classes: int
+    # household → class arcs (local household indices), with each tier's cost.
+    household: IntArray
+    klass: IntArray
+    cost: dict[str, IntArray]
+    # class → unit arcs (local unit indices), cost 0 in every tier.
+    unit_class: IntArray
+    unit: IntArray
+
+
+@dataclass(frozen=True)
 class TierResult:
     name: str
     objective: int
@@ -70,6 +92,8 @@ class TierResult:
 class LexicographicSolution:
     # For each household: the pair index it was placed on, or -1.
     pair_of_household: IntArray
+    # For each household placed through a class node: the unit it gets (-1 otherwise).
+    unit_of_household_by_class: IntArray
     tiers: list[TierResult]
     candidate_pairs: int
     pricing_rounds: int
@@ -84,20 +108,56 @@ def solve_lexicographic(
     tiers: Sequence[Tier],
     initial_candidates: BoolArray,
     added_per_household: int = 32,
+    class_arcs: ClassArcs | None = None,
 ) -> LexicographicSolution:
-    """Optimise the tiers in strict order over all pairs; pairs must be sorted by household."""
+    """Optimise the tiers in strict order over all pairs; pairs must be sorted by household.
+
+    Arcs are the pairs (household → unit), then the class arcs (household → class node), then
+    class → unit arcs; nodes are households, units, the sink, then class nodes.
+    """
     # Data
     sink = n_households + n_units
-    n_nodes = sink + 1
-    # Node and pair indices in 32 bits where they fit: half the memory traffic of every pass.
-    index_type = np.int32 if max(n_nodes, len(pair_household)) < 2**31 - 1 else np.int64
-    pair_household = np.asarray(pair_household, dtype=index_type)
-    unit_node: IntArray = np.asarray(n_households + pair_unit, dtype=index_type)
+    n_pairs = len(pair_household)
+    if class_arcs is None:
+        class_arcs = ClassArcs(
+            n_classes=0,
+            household=np.zeros(0, np.int64),
+            klass=np.zeros(0, np.int64),
+            cost={t.name: np.zeros(0, np.int64) for t in tiers},
+            unit_class=np.zeros(0, np.int64),
+            unit=np.zeros(0, np.int64),
+        )
+    first_class_node = sink + 1
+    n_nodes = first_class_node + class_arcs.n_classes
+    n_class_arcs = len(class_arcs.household)
+    n_arcs = n_pairs + n_class_arcs + len(class_arcs.unit)
+    # Node and arc indices in 32 bits where they fit: half the memory traffic of every pass.
+    index_type = np.int32 if max(n_nodes, n_arcs) < 2**31 - 1 else np.int64
+    pair_household = np.asarray(
+        np.concatenate(
+            [pair_household, class_arcs.household, first_class_node + class_arcs.unit_class]
+        ),
+        dtype=index_type,
+    )
+    unit_node: IntArray = np.asarray(
+        np.concatenate(
+            [
+                n_households + pair_unit,
+                first_class_node + class_arcs.klass,
+                n_households + class_arcs.unit,
+            ]
+        ),
+        dtype=index_type,
+    )
+    # Units at the head of each arc (-1 for class arcs), for the "room left" test.
+    pair_unit = np.concatenate([pair_unit, np.full(n_class_arcs, -1), class_arcs.unit])
+    tiers = [_with_class_arcs(t, class_arcs, n_pairs) for t in tiers]
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[:n_households] = 1
     supply[sink] = -n_households
     alive: IntArray = np.arange(len(pair_household), dtype=index_type)
-    in_candidates = initial_candidates.copy()
+    # Class arcs are few: always candidates.
+    in_candidates = np.concatenate([initial_candidates, np.ones(n_arcs - n_pairs, dtype=bool)])
     forced_pairs = np.zeros(0, dtype=np.int64)
     bypass_state = np.full(n_households, _FREE, dtype=np.int8)
     sink_state = np.full(n_units, _FREE, dtype=np.int8)
@@ -123,6 +183,7 @@ def solve_lexicographic(
                     bypass_cost=lower.bypass_cost,
                     pair_household=alive_household,
                     bypass_free=bypass_state == _FREE,
+                    first_class_arc=int(np.searchsorted(alive, n_pairs)),
                 )
                 + 1
             )
@@ -264,14 +325,22 @@ def solve_lexicographic(
         # A household with nothing left to send, or a unit that can take nothing more, keeps no
         # pair arcs: they could only carry zero flow.
         unit_room = np.where(sink_state == _FREE, 1, 0) - supply[n_households:sink]
-        useful = (supply[pair_household[alive]] > 0) & (unit_room[pair_unit[alive]] > 0)
+        tail = pair_household[alive]
+        head_unit = pair_unit[alive]
+        # Class nodes pass flow on: only their arcs' other ends decide.
+        useful = np.where(tail < n_households, supply[np.minimum(tail, sink)] > 0, True)
+        useful &= np.where(head_unit >= 0, unit_room[np.maximum(head_unit, 0)] > 0, True)
         alive = alive[useful]
 
     pair_of_household = np.full(n_households, -1, dtype=np.int64)
     placed = np.concatenate([forced_pairs, flow_pairs])
-    pair_of_household[pair_household[placed]] = placed
+    placed_pairs = placed[placed < n_pairs]
+    pair_of_household[pair_household[placed_pairs]] = placed_pairs
     return LexicographicSolution(
         pair_of_household=pair_of_household,
+        unit_of_household_by_class=_split_class_flow(
+            placed=placed, n_pairs=n_pairs, n_households=n_households, class_arcs=class_arcs
+        ),
         tiers=results,
         candidate_pairs=int(in_candidates.sum()),
         pricing_rounds=pricing_rounds,
@@ -283,24 +352,79 @@ def _largest(costs: IntArray) -> int:
 
 
 def _objective_range(
-    *, pair_cost: IntArray, bypass_cost: IntArray, pair_household: IntArray, bypass_free: BoolArray
+    *,
+    pair_cost: IntArray,
+    bypass_cost: IntArray,
+    pair_household: IntArray,
+    bypass_free: BoolArray,
+    first_class_arc: int | None = None,
 ) -> int:
     """An upper bound on max − min of this tier's objective over every flow on the face.
 
-    Each household sends its one unit over one of its arcs (a pair or its bypass), so the tier's
-    objective varies by at most the sum over households of (largest − smallest arc cost).
-    Pairs are sorted by household.
+    Each household sends its one unit over one of its arcs (a pair, a class arc or its bypass;
+    class → unit arcs cost nothing), so the tier's objective varies by at most the sum over
+    households of (largest − smallest arc cost). Arcs are sorted by household within the pairs
+    (before `first_class_arc`) and within the class arcs.
     """
     n_households = len(bypass_cost)
     high = np.where(bypass_free, bypass_cost, np.iinfo(np.int64).min)
     low = np.where(bypass_free, bypass_cost, np.iinfo(np.int64).max)
-    if len(pair_household):
-        starts = np.flatnonzero(np.r_[True, pair_household[1:] != pair_household[:-1]])
-        households = pair_household[starts]
-        high[households] = np.maximum(high[households], np.maximum.reduceat(pair_cost, starts))
-        low[households] = np.minimum(low[households], np.minimum.reduceat(pair_cost, starts))
+    split = len(pair_household) if first_class_arc is None else first_class_arc
+    for part in (slice(0, split), slice(split, len(pair_household))):
+        tails = pair_household[part]
+        costs = pair_cost[part]
+        from_household = tails < n_households
+        tails, costs = tails[from_household], costs[from_household]
+        if not len(tails):
+            continue
+        starts = np.flatnonzero(np.r_[True, tails[1:] != tails[:-1]])
+        households = tails[starts]
+        high[households] = np.maximum(high[households], np.maximum.reduceat(costs, starts))
+        low[households] = np.minimum(low[households], np.minimum.reduceat(costs, starts))
     has_arc = low <= high
     return int((high[has_arc] - low[has_arc]).sum()) if n_households else 0
+
+
+def _with_class_arcs(tier: Tier, class_arcs: ClassArcs, n_pairs: int) -> Tier:
+    """The tier's cost of every arc: pairs as given, class arcs from `class_arcs`, then 0."""
+    class_cost = np.asarray(class_arcs.cost[tier.name], dtype=np.int64)
+    n_class_arcs = len(class_cost)
+    if n_class_arcs == 0 and len(class_arcs.unit) == 0:
+        return tier
+
+    def arc_cost(arcs: IntArray) -> IntArray:
+        cost = np.zeros(len(arcs), dtype=np.int64)
+        is_pair = arcs < n_pairs
+        cost[is_pair] = tier.pair_cost(arcs[is_pair])
+        is_class = ~is_pair & (arcs < n_pairs + n_class_arcs)
+        cost[is_class] = class_cost[arcs[is_class] - n_pairs]
+        return cost
+
+    return Tier(name=tier.name, pair_cost=arc_cost, bypass_cost=tier.bypass_cost)
+
+
+def _split_class_flow(
+    *, placed: IntArray, n_pairs: int, n_households: int, class_arcs: ClassArcs
+) -> IntArray:
+    """Households sent through a class node, each given one of the units the class feeds.
+
+    Every household of a class is feasible on every unit of it at the same cost, so any pairing
+    is optimal; households and units are paired in index (id) order, for determinism.
+    """
+    unit_of_household = np.full(n_households, -1, dtype=np.int64)
+    n_class_arcs = len(class_arcs.household)
+    on_class_arc = placed[(placed >= n_pairs) & (placed < n_pairs + n_class_arcs)] - n_pairs
+    on_unit_arc = placed[placed >= n_pairs + n_class_arcs] - n_pairs - n_class_arcs
+    households = class_arcs.household[on_class_arc]
+    household_class = class_arcs.klass[on_class_arc]
+    units = class_arcs.unit[on_unit_arc]
+    unit_class = class_arcs.unit_class[on_unit_arc]
+    by_household = np.lexsort((households, household_class))
+    by_unit = np.lexsort((units, unit_class))
+    if not np.array_equal(household_class[by_household], unit_class[by_unit]):
+        raise FlowSolverError("class flow does not balance: households and units differ")
+    unit_of_household[households[by_household]] = units[by_unit]
+    return unit_of_household
 
 
 def _check_cost_range(pair_cost: IntArray, bypass_cost: IntArray, n_nodes: int) -> None:

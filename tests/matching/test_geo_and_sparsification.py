@@ -6,6 +6,7 @@ from pyproj import Geod
 from matching import solve
 from matching.bench import generate_instance
 from matching.geo import ecef_km, geodesic_km_short, pairs_within
+from tests.matching.reference import feasible
 
 
 def test_fast_geodesic_agrees_with_pyproj_to_a_millimetre() -> None:
@@ -79,3 +80,67 @@ def test_engine_optimum_equals_an_independent_highs_lp_per_tier() -> None:
             engine_tiers=[t.objective for t in result.solver.tiers],
         )
         assert agree, (name, detail)
+
+
+def test_class_nodes_reach_the_same_optimum_as_explicit_pairs() -> None:
+    from matching import get_builtin_policy
+
+    instance = generate_instance(households=200, units=180, seed=12)
+    for name in ("default", "school-first", "waiting-first"):
+        policy = get_builtin_policy(name)
+        grouped = solve(instance, policy)
+        explicit = solve(instance, policy, class_nodes=False)
+        assert grouped.solver.candidate_pairs != explicit.solver.candidate_pairs
+        assert [t.objective for t in grouped.solver.tiers] == [
+            t.objective for t in explicit.solver.tiers
+        ]
+        # Every household placed through a class node gets a unit it is feasible on.
+        households = {h.id: h for h in instance.households}
+        units = {u.id: u for u in instance.units}
+        for proposal in grouped.proposals:
+            assert feasible(
+                instance, policy, households[proposal.household_id], units[proposal.unit_id]
+            )
+
+
+def test_class_arcs_stand_for_exactly_the_feasible_pairs_they_replace() -> None:
+    from matching.candidates import feasible_pairs, prepare
+    from matching.classes import class_arcs
+    from matching.costs import TierCosts
+    from matching.policies import DEFAULT_POLICY
+
+    instance = generate_instance(households=200, units=180, seed=12)
+    prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
+    pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
+    costs = TierCosts(prepared=prepared, pairs=pairs, policy=DEFAULT_POLICY)
+    classes = class_arcs(pairs=pairs, costs=costs, policy=DEFAULT_POLICY)
+    assert classes.n_classes > 0 and classes.implied_pairs.any()
+    implied = set(
+        zip(
+            pairs.household[classes.implied_pairs].tolist(),
+            pairs.unit[classes.implied_pairs].tolist(),
+            strict=True,
+        )
+    )
+    through_classes = {
+        (household, unit)
+        for household, klass in zip(classes.household.tolist(), classes.klass.tolist(), strict=True)
+        for unit, unit_class in zip(classes.unit.tolist(), classes.unit_class.tolist(), strict=True)
+        if unit_class == klass
+    }
+    assert implied == through_classes
+    # Same costs on every path as on the pair itself, in every tier.
+    index = np.flatnonzero(classes.implied_pairs)
+    keys = zip(pairs.household[index].tolist(), pairs.unit[index].tolist(), strict=True)
+    by_pair = dict(zip(keys, index.tolist(), strict=True))
+    class_cost = {
+        (household, klass): position
+        for position, (household, klass) in enumerate(
+            zip(classes.household.tolist(), classes.klass.tolist(), strict=True)
+        )
+    }
+    unit_class = dict(zip(classes.unit.tolist(), classes.unit_class.tolist(), strict=True))
+    for tier in DEFAULT_POLICY.tiers:
+        for (household, unit), pair in list(by_pair.items())[:2000]:
+            arc = class_cost[(household, unit_class[unit])]
+            assert costs.pair_cost(tier, np.asarray([pair]))[0] == classes.cost[tier][arc]

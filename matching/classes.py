@@ -1,0 +1,152 @@
+"""Class nodes: households without children reach the units they are indifferent between at once.
+
+A household without children (and without declared needs) has, in every tier, a cost that depends
+on the unit only through its cost class (transitional or not, bedrooms). Group the free units by
+cost class, occupancy and an availability bucket (a few cut points per availability rule, from the
+households' own dates). A household that fits the least open unit of a class fits every unit of
+it, at the same cost: one arc household → class and one arc class → unit then replace an arc per
+pair, exactly. Its pairs with units of classes it only partly fits stay explicit, as do all pairs
+of households with children, needs, declined pairs or safety exclusions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.candidates import Pairs, free_indices
+from matching.costs import TierCosts
+from matching.policies import Policy
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Cut points per availability rule, as quantiles of the grouped households' own dates.
+_BUCKET_QUANTILES = (0.0, 0.25, 0.5, 0.75)
+
+
+@dataclass(frozen=True)
+class ClassNodes:
+    """Class arcs in global household/unit indices, and the pairs they stand for."""
+
+    n_classes: int
+    household: IntArray
+    klass: IntArray
+    # Each tier's cost of each household → class arc.
+    cost: dict[str, IntArray]
+    unit_class: IntArray
+    unit: IntArray
+    # Over all feasible pairs: True where the pair is a path household → class → unit instead.
+    implied_pairs: BoolArray
+
+
+def class_arcs(
+    *, pairs: Pairs, costs: TierCosts, policy: Policy, enabled: bool = True
+) -> ClassNodes:
+    """Group what can be grouped exactly; everything else stays an explicit pair."""
+    p = costs.prepared
+    free_households, free_units = free_indices(p)
+    empty = np.zeros(0, dtype=np.int64)
+    # Households: free, without children or declared needs, nothing declined, no safety
+    # exclusion (needs and those rules are per unit: such households keep explicit pairs).
+    grouped = np.zeros(p.n_households, dtype=bool)
+    grouped[free_households] = True
+    grouped &= (p.children_count == 0) & (p.needs_mask == 0)
+    if len(p.excluded_keys):
+        grouped[np.unique(p.excluded_keys // max(p.n_units, 1))] = False
+    for household, unsafe in p.unsafe_units.items():
+        if len(unsafe):
+            grouped[household] = False
+    households = np.flatnonzero(grouped)
+    if not enabled or not len(households) or not len(free_units):
+        return ClassNodes(
+            n_classes=0,
+            household=empty,
+            klass=empty,
+            cost={tier: empty for tier in policy.tiers},
+            unit_class=empty,
+            unit=empty,
+            implied_pairs=np.zeros(len(pairs.household), dtype=bool),
+        )
+    # Availability splits units into a few buckets per rule (cut at the households' quartiles);
+    # a household gets a class arc only where it is feasible on the bucket's least open unit,
+    # and explicit pairs to the units of the buckets it only partly fits.
+    units = free_units
+    bucket = np.zeros(len(units), dtype=np.int64)
+    worst: list[IntArray] = []
+    for unit_value, household_value in (
+        # Feasible when unit value ≤ household value: available from ≤ needed from; −until ≤
+        # −needed until; −maximum stay ≤ −expected stay.
+        (p.available_from_day[units], p.needed_from_day[households]),
+        (-p.available_until_day[units], -p.needed_until_day[households]),
+        (-p.max_stay_days[units], -p.expected_stay_days[households]),
+    ):
+        cuts = np.unique(np.quantile(household_value, _BUCKET_QUANTILES, method="lower"))
+        unit_bucket = np.searchsorted(cuts, unit_value, side="left")
+        bucket = bucket * (len(cuts) + 1) + unit_bucket
+        worst.append(unit_value)
+    signature = np.column_stack(
+        [
+            p.is_transitional[units].astype(np.int64),
+            p.bedrooms[units],
+            p.max_occupants[units],
+            bucket,
+        ]
+    )
+    class_rows, unit_class = np.unique(signature, axis=0, return_inverse=True)
+    unit_class = np.asarray(unit_class, dtype=np.int64).reshape(-1)
+    n_classes = len(class_rows)
+    class_bedrooms = class_rows[:, 1]
+    class_occupants = class_rows[:, 2]
+    # Household → class where every hard rule holds on every unit of the class.
+    fits = (p.members[households][:, None] <= class_occupants[None, :]) & (
+        p.bedrooms_needed[households][:, None] <= class_bedrooms[None, :]
+    )
+    for unit_value, household_value in zip(
+        worst,
+        (
+            p.needed_from_day[households],
+            -p.needed_until_day[households],
+            -p.expected_stay_days[households],
+        ),
+        strict=True,
+    ):
+        least_open = np.full(n_classes, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(least_open, unit_class, unit_value)
+        fits &= least_open[None, :] <= household_value[:, None]
+    row, klass = np.nonzero(fits)
+    arc_household = households[row]
+    klass = klass.astype(np.int64)
+    representative = units[np.unique(unit_class, return_index=True)[1]]
+    cost: dict[str, IntArray] = {
+        tier: costs.cost_of(
+            tier,
+            household=arc_household,
+            unit=representative[klass],
+            school_trip_points=np.zeros(len(arc_household)),
+        )
+        for tier in policy.tiers
+    }
+    # The feasible pairs these arcs stand for.
+    class_of_unit = np.full(p.n_units, -1, dtype=np.int64)
+    class_of_unit[units] = unit_class
+    fits_by_household = np.zeros((p.n_households, n_classes), dtype=bool)
+    fits_by_household[arc_household, klass] = True
+    pair_class = class_of_unit[pairs.unit]
+    implied = grouped[pairs.household] & (pair_class >= 0)
+    implied[implied] = fits_by_household[pairs.household[implied], pair_class[implied]]
+    # A check, not a hope: the arcs stand for exactly the feasible pairs they replace.
+    class_size = np.bincount(unit_class, minlength=n_classes)
+    if int(implied.sum()) != int(class_size[klass].sum()):
+        raise AssertionError("class arcs do not match the feasible pairs they replace")
+    return ClassNodes(
+        n_classes=n_classes,
+        household=arc_household,
+        klass=klass,
+        cost=cost,
+        unit_class=unit_class,
+        unit=units,
+        implied_pairs=implied,
+    )
