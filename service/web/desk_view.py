@@ -47,13 +47,12 @@ def own_municipalities(session: Session, principal: Principal) -> list[tuple[str
 def unit_references_of(
     session: Session, principal: Principal, unit_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
-    """The units' own references, for the units this person may see."""
+    """The units' references and addresses, for the units this person may see."""
     found: dict[uuid.UUID, str] = {}
     for unit_id in unit_ids:
         try:
-            found[unit_id] = units.get_visible_unit(
-                session, principal=principal, unit_id=unit_id
-            ).reference
+            unit = units.get_visible_unit(session, principal=principal, unit_id=unit_id)
         except NotFound:
             continue
+        found[unit_id] = f"{unit.reference} ({unit.street} {unit.house_number}, {unit.city})"
     return found

@@ -69,7 +69,7 @@ def test_a_desk_sees_an_offer_that_expires_soon_and_accepts_it(
     assert open_offers.group(1).index("CASE-1") < open_offers.group(1).index("CASE-2")
     soon = re.findall(r'data-testid="expires-soon">(.*?)</p>', page.text, re.S)
     assert len(soon) == 1 and "Expires soon" in soon[0] and "within 5 hours" in soon[0]
-    assert "U-OF-1" in page.text
+    assert "U-OF-1 (Damrak 1, Amsterdam)" in page.text
     assert "The household refused" in page.text  # the reason codes, readable
 
     too_early = client.submit(f"/app/offers/{offer.id}/accept", {"move_in_on": "2020-01-01"})
