@@ -49,6 +49,8 @@ class Cell:
     value: Any
     withheld: bool
     whole: bool
+    # A fraction, shown as a percentage.
+    share: bool = False
 
 
 def cells(row: StatsRow, names: list[str]) -> list[Cell]:
@@ -58,6 +60,7 @@ def cells(row: StatsRow, names: list[str]) -> list[Cell]:
             value=values[name],
             withheld=name in row.withheld,
             whole=isinstance(values[name], int),
+            share=name.startswith("share_"),
         )
         for name in names
     ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import record_reads
 from service.auth.principal import Principal
 from service.core.db import SessionDep
+from service.core.time import utc_now
 from service.households import service
 from service.households.models import HouseholdStatus
 from service.households.schemas import (
@@ -36,6 +37,7 @@ from service.web.households_view import (
     errors_on_form,
     household_body,
 )
+from service.web.offers_view import expires_soon
 from service.web.templating import render
 
 router = APIRouter(prefix=WEB_PREFIX, include_in_schema=False)
@@ -224,6 +226,8 @@ def _detail(
         stays=[service.stay_to_read(s) for s in stays],
         offers=[offers.to_read(o, principal=principal) for o in found_offers],
         unit_references=unit_references,
+        expires_soon=expires_soon,
+        now=utc_now(),
         done=done,
         eviction_values=eviction_values or {},
         eviction_errors=eviction_errors or FormErrors(),

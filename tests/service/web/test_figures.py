@@ -131,5 +131,6 @@ def test_a_table_reads_rows_then_total_and_names_withheld_cells() -> None:
     assert [r.group for r in rows(table)] == [{"reason": "nuisance"}, {}]
     assert [c.withheld for c in cells(rows(table)[0], names)] == [True, True, True]
     assert [c.value for c in cells(rows(table)[1], names)] == [10, 5, 5]
+    assert not any(c.share for c in cells(rows(table)[1], names))
     assert chart_query(period="2025", municipality=None) == "?period=2025"
     assert chart_query(period=None, municipality=None) == ""

@@ -185,3 +185,15 @@ def test_another_desk_cannot_answer_an_offer_it_does_not_see(
     refused = client.submit(f"/app/offers/{offer.id}/decline", {"reason": "no_show"})
     assert refused.status_code == 404
     assert offer.status == "open"
+
+
+def test_the_households_detail_page_marks_an_offer_that_expires_soon(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    offer = _offer(db_session)
+    offer.expires_at = utc_now() + timedelta(hours=2)
+    db_session.flush()
+    page = _desk(make_token, page_client).get(f"/app/households/{offer.household_id}")
+    offers_table = re.search(r'<table data-testid="offers">(.*?)</table>', page.text, re.S)
+    assert offers_table and "Expires soon" in offers_table.group(1)
+    assert "U-OF-1 (Damrak 1, Amsterdam)" in offers_table.group(1)
