@@ -239,6 +239,7 @@ def _result_page(
         run=read,
         view=view,
         case_references=case_references,
+        left_out=run.commit_exclusions or [],
         errors=errors or FormErrors(),
         submitted=submitted or {},
     )

@@ -52,6 +52,7 @@ DUTCH: dict[str, str] = {
     "Run a new preview": "Nieuw voorstel maken",
     "Committed by": "Vastgelegd door",
     "See the offers": "Naar de aanbiedingen",
+    "Left out at commit": "Weggelaten bij het vastleggen",
     "Children's-rights check": "Kinderrechtentoets",
     "Children placed by this preview": "Kinderen die dit voorstel plaatst",
     "Children whose school trip is over their limit": (

@@ -194,6 +194,7 @@ def test_commit_makes_offers_except_those_left_out_with_a_reason(
     ]
     committed = client.get(location).text
     assert 'data-testid="committed"' in committed
+    assert "<td>C-2</td><td>Family asked to wait for a school place</td>" in committed
     assert "Commit: make the offers" not in committed
 
 
