@@ -181,7 +181,9 @@ def _expiry(value: str) -> datetime:
 def _stats_bench(args: argparse.Namespace) -> int:
     from service.stats.bench import run_bench
 
-    return run_bench(_settings(), households=args.households, repeats=args.repeats)
+    return run_bench(
+        _settings(), households=args.households, repeats=args.repeats, reuse=args.reuse
+    )
 
 
 def build_openapi() -> dict[str, object]:
@@ -252,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--households", type=int, default=1_000_000)
     bench.add_argument("--repeats", type=int, default=5)
+    bench.add_argument(
+        "--reuse", action="store_true", help="time the database an earlier run loaded, if any"
+    )
     bench.set_defaults(handler=_stats_bench)
 
     # The engine's own commands: `match` (standalone use) and `bench` (the matching benchmark).

@@ -1,22 +1,29 @@
 """`onderdak stats-bench`: a million evictions and stays in a scratch database, every figure timed.
 
 The generator is seeded (`setseed`) and runs inside PostgreSQL (`INSERT ... SELECT
-generate_series`), so loading takes seconds to a minute, not hours. Each figure is then called
-through the HTTP API (auth, query, rendering), published as an auditor and exact as a desk, and
-the median of several warm calls is printed side by side with the first (cold) one.
+generate_series`); `--reuse` keeps a database an earlier run loaded (migrated to head first).
+Each figure is called through the HTTP API (auth, query, publishing rules, rendering),
+published as an auditor and exact as a desk, twice over: with the pre-aggregated tables
+(migrations 0005, 0007), and without them — the same code reading views, in a schema first on
+the search path, that compute the same rows from the source tables on every call. Their
+answers must be identical (the run fails otherwise); the first call and the median of the
+repeats are printed side by side, with and without taking turns so load hits both alike.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -133,12 +140,58 @@ LEFT JOIN bench_units u ON h.dice < 2 AND u.n = h.n % :units;
 """
 
 
+# Without pre-aggregation: views named like the summary tables, computing the same rows from
+# the source tables (as the migrations' backfills do), in a schema put first on the search path.
+RAW_SCHEMA = "stats_bench_raw"
+RAW_VIEWS_SQL = f"""
+DROP SCHEMA IF EXISTS {RAW_SCHEMA} CASCADE;
+CREATE SCHEMA {RAW_SCHEMA};
+CREATE VIEW {RAW_SCHEMA}.stats_eviction_months AS
+SELECT date_trunc('month', e.eviction_date)::date AS month, e.state, e.reason, e.landlord_type,
+       h.municipality_code, count(*)::int AS evictions,
+       (count(*) FILTER (WHERE e.children_involved > 0))::int AS evictions_with_children,
+       sum(e.children_involved)::int AS children_involved
+FROM evictions e JOIN households h ON h.id = e.household_id
+GROUP BY 1, 2, 3, 4, 5;
+CREATE VIEW {RAW_SCHEMA}.stats_episodes AS
+SELECT h.id AS household_id, h.municipality_code, h.homeless_since, h.closed_on,
+       (SELECT count(*) FROM children c WHERE c.household_id = h.id)::int AS children
+FROM households h;
+CREATE VIEW {RAW_SCHEMA}.stats_placements AS
+SELECT s.id AS stay_id, s.household_id, s.start_date, s.end_date
+FROM stays s WHERE s.place_kind = 'onderdak_unit';
+CREATE VIEW {RAW_SCHEMA}.stats_placement_trips AS
+SELECT s.id AS stay_id, c.id AS child_id, s.household_id, h.municipality_code, s.start_date,
+       s.end_date, sc.level AS school_level,
+       ST_Distance(u.location, sc.location) / 1000.0 AS trip_km,
+       c.school_trip_limit_km AS personal_limit_km
+FROM stays s
+JOIN households h ON h.id = s.household_id
+JOIN units u ON u.id = s.unit_id
+JOIN children c ON c.household_id = s.household_id
+JOIN schools sc ON sc.id = c.school_id
+WHERE s.place_kind = 'onderdak_unit'
+"""
+
+
 @dataclass(frozen=True)
 class Call:
     name: str
     path: str
     published: dict[str, str]
     exact: dict[str, str]
+
+
+@dataclass
+class Timings:
+    """Milliseconds: the first call, then the repeats."""
+
+    first: float = 0.0
+    repeats: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.repeats)
 
 
 def _recreate(settings: Settings) -> str:
@@ -156,7 +209,24 @@ def _recreate(settings: Settings) -> str:
     return url.set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
 
 
-def _load(engine: Engine, *, households: int, today: date) -> dict[str, int]:
+def _existing(settings: Settings) -> str | None:
+    """The scratch database's URL if an earlier run loaded it, else None."""
+    url = make_url(database_url(settings)).set(database=SCRATCH_DATABASE)
+    try:
+        with psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.username,
+            password=url.password,
+            dbname=SCRATCH_DATABASE,
+        ) as conn:
+            row = conn.execute("SELECT count(*) FROM households").fetchone()
+    except psycopg.Error:
+        return None
+    return url.render_as_string(hide_password=False) if row and row[0] else None
+
+
+def _load(engine: Engine, *, households: int, today: date) -> None:
     parameters = {
         "municipalities": MUNICIPALITIES,
         "schools": SCHOOLS,
@@ -170,13 +240,46 @@ def _load(engine: Engine, *, households: int, today: date) -> dict[str, int]:
         for statement in LOAD_SQL.split(";\n"):
             if statement.strip():
                 conn.execute(text(statement), parameters)
+
+
+def _prepare(engine: Engine) -> dict[str, int]:
+    """Statistics and visibility map current, the views without pre-aggregation in place."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-        counts = {
+        for statement in RAW_VIEWS_SQL.split(";\n"):
+            conn.execute(text(statement))
+        return {
             table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
-            for table in ("households", "children", "evictions", "stays", "units", "schools")
+            for table in (
+                "households",
+                "children",
+                "evictions",
+                "stays",
+                "units",
+                "schools",
+                "stats_eviction_months",
+                "stats_episodes",
+                "stats_placements",
+                "stats_placement_trips",
+            )
         }
-    return counts
+
+
+@contextmanager
+def _raw_engine(url: str) -> Iterator[Engine]:
+    """An engine whose connections see the views first: the same code, no pre-aggregation."""
+    engine = make_engine(url, pool_size=2)
+
+    @event.listens_for(engine, "connect")
+    def _search_path(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET search_path = {RAW_SCHEMA}, public")
+        dbapi_connection.commit()
+
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _calls(*, today: date) -> list[Call]:
@@ -233,64 +336,103 @@ def _accept(name: str) -> str:
     return "application/json"
 
 
-def _time(call: Callable[[], int], *, repeats: int) -> tuple[float, float]:
-    """The first call's and the median warm call's time, in ms."""
-    samples: list[float] = []
-    for _ in range(repeats + 1):
-        started = time.perf_counter()
-        status = call()
-        samples.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise RuntimeError(f"stats call answered {status}")
-    return samples[0], statistics.median(samples[1:])
+def _timed(get: Callable[[], tuple[int, bytes]]) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    status, body = get()
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise RuntimeError(f"stats call answered {status}: {body[:300]!r}")
+    return elapsed, body
 
 
-def run_bench(settings: Settings, *, households: int, repeats: int) -> int:
+def _load_average() -> str:
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def run_bench(settings: Settings, *, households: int, repeats: int, reuse: bool = False) -> int:
     from service.app import create_app
 
     today = today_amsterdam()
-    url = _recreate(settings)
-    engine = make_engine(url, pool_size=2)
-    try:
+    url = _existing(settings) if reuse else None
+    if url is None:
+        url = _recreate(settings)
+        engine = make_engine(url, pool_size=2)
         upgrade_to_head(engine)
         started = time.perf_counter()
-        counts = _load(engine, households=households, today=today)
-        load_seconds = time.perf_counter() - started
-        print(
-            f"Loaded in {load_seconds:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items())
-        )
+        _load(engine, households=households, today=today)
+        print(f"Loaded in {time.perf_counter() - started:.1f} s (seeded, so the same rows).")
+    else:
+        engine = make_engine(url, pool_size=2)
+        upgrade_to_head(engine)
+        print(f"Reusing {SCRATCH_DATABASE}, migrated to head.")
+    try:
+        counts = _prepare(engine)
+        print(", ".join(f"{n:,} {t}" for t, n in counts.items()))
         factory = make_session_factory(engine)
         with factory() as session, session.begin():
             tokens = _tokens(session)
-        app = create_app(settings, session_factory=factory)
-        client = TestClient(app)
-        header = f"{'call':<52} {'auditor (published)':>21} {'desk, 40 municipalities':>25}"
-        print()
-        print(header)
-        print(f"{'':<52} {'cold':>9} {'median':>11} {'cold':>11} {'median':>13}")
-        for call in _calls(today=today):
-            timings: list[float] = []
-            for role, params in (("auditor", call.published), ("desk", call.exact)):
-                headers = {"Authorization": f"Bearer {tokens[role]}", "Accept": _accept(call.name)}
-
-                def get(
-                    path: str = f"/v1/stats/{call.path}",
-                    params: dict[str, str] = params,
-                    headers: dict[str, str] = headers,
-                ) -> int:
-                    status: int = client.get(path, params=params, headers=headers).status_code
-                    return status
-
-                timings.extend(_time(get, repeats=repeats))
-            print(
-                f"{call.name:<52} {timings[0]:>6.0f} ms {timings[1]:>8.0f} ms "
-                f"{timings[2]:>8.0f} ms {timings[3]:>10.0f} ms"
-            )
+        with _raw_engine(url) as raw_engine:
+            clients = {
+                "with": TestClient(create_app(settings, session_factory=factory)),
+                "without": TestClient(
+                    create_app(settings, session_factory=make_session_factory(raw_engine))
+                ),
+            }
+            differences = _run_calls(clients, tokens, today=today, repeats=repeats)
     finally:
         engine.dispose()
-    print(f"\nMedian of {repeats} warm calls after one cold call; through the HTTP API.")
-    print(f"Scratch database {SCRATCH_DATABASE} kept for inspection (dropped by the next run).")
+    print(
+        f"\nFirst call, then the median of {repeats} repeats; with and without pre-aggregation "
+        "take turns; through the HTTP API.\n"
+        f"Load average (1/5/15 min) at the end: {_load_average()}."
+    )
+    print(f"Scratch database {SCRATCH_DATABASE} kept (`--reuse` runs on it again).")
+    if differences:
+        print("ANSWERS DIFFER with and without pre-aggregation: " + "; ".join(differences))
+        return 1
+    print("Every answer was identical with and without pre-aggregation.")
     return 0
+
+
+def _run_calls(
+    clients: dict[str, TestClient], tokens: dict[str, str], *, today: date, repeats: int
+) -> list[str]:
+    print(f"\nLoad average (1/5/15 min) at the start: {_load_average()}.")
+    role_header = f"{'auditor (published)':^34}  {'desk, 40 municipalities (exact)':^34}"
+    mode_header = f"{'with pre-agg.':^16} {'without':^16}  " * 2
+    print(f"{'':<52} {role_header}")
+    print(f"{'':<52} {mode_header}")
+    print(f"{'call':<52} " + f"{'first':>7} {'median':>8} " * 4)
+    differences: list[str] = []
+    for call in _calls(today=today):
+        cells: list[str] = []
+        for role, params in (("auditor", call.published), ("desk", call.exact)):
+            headers = {"Authorization": f"Bearer {tokens[role]}", "Accept": _accept(call.name)}
+            timings = {mode: Timings() for mode in clients}
+            answers: dict[str, bytes] = {}
+            for repeat in range(repeats + 1):
+                for mode, client in clients.items():
+
+                    def get(
+                        path: str = f"/v1/stats/{call.path}",
+                        client: TestClient = client,
+                        params: dict[str, str] = params,
+                        headers: dict[str, str] = headers,
+                    ) -> tuple[int, bytes]:
+                        response = client.get(path, params=params, headers=headers)
+                        return response.status_code, response.content
+
+                    elapsed, answers[mode] = _timed(get)
+                    if repeat == 0:
+                        timings[mode].first = elapsed
+                    else:
+                        timings[mode].repeats.append(elapsed)
+            if answers["with"] != answers["without"]:
+                differences.append(f"{call.name} ({role})")
+            for mode in ("with", "without"):
+                cells.append(f"{timings[mode].first:>7.0f} {timings[mode].median:>8.0f}")
+        print(f"{call.name:<52} " + " ".join(cells) + "   (ms)")
+    return differences
 
 
 def _tokens(session: Session) -> dict[str, str]:
