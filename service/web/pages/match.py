@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from matching import Instance, MatchingResult
 from service.auth.principal import Principal
 from service.core.db import SessionDep
-from service.core.errors import DomainError
+from service.core.errors import DomainError, NotFound
 from service.households import service as households
 from service.offers.service import conflicts_as_409
 from service.policies import service as policies
@@ -166,9 +166,12 @@ def _lookups(
     found: dict[str, HouseholdInfo] = {}
     school_ids: set[str] = set()
     for household_id in sorted(household_ids):
-        household = households.get_household(
-            session, household_id=uuid.UUID(household_id), principal=principal
-        )
+        try:
+            household = households.get_household(
+                session, household_id=uuid.UUID(household_id), principal=principal
+            )
+        except NotFound:
+            continue  # moved out of the desk's municipalities since: the page shows its id
         found[household_id] = HouseholdInfo(
             case_reference=household.case_reference,
             children={

@@ -286,3 +286,18 @@ def test_a_withdraw_without_the_forms_token_is_refused(
     assert response.status_code == 403
     db_session.refresh(unit)
     assert unit.status == "available"
+
+
+def test_the_units_pages_speak_dutch_by_default(
+    db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
+) -> None:
+    make_municipality(db_session, code=AMSTERDAM, name="Amsterdam")
+    make_corporation(db_session, code="ymere", name="Ymere", municipalities=[AMSTERDAM])
+    make_unit(db_session, reference="NL-1", kind="transitional")
+    client = page_client()
+    client.sign_in(make_token(Role.CORPORATION, corporation_code="ymere"))
+    listed = client.get("/app/units").text
+    assert "<h1>Uw woningen</h1>" in listed and "Wisselwoning" in listed
+    form = client.get("/app/units/new").text
+    assert '<label for="field-latitude">Breedtegraad' in form
+    assert "Uploaden" in client.get("/app/units/upload").text
