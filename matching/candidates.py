@@ -227,18 +227,13 @@ def _school_trips(
         target_lat=np.asarray([u.location.latitude for u in typed_units if u.location]),
         target_lon=np.asarray([u.location.longitude for u in typed_units if u.location]),
     )
+    # Each child keeps its school's pairs within its own limit.
     bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1))
-    pieces_unit: list[IntArray] = []
-    pieces_km: list[FloatArray] = []
-    counts = np.zeros(len(typed_children), dtype=np.int64)
-    for i, school in enumerate(child_school.tolist()):
-        lo, hi = bounds[school], bounds[school + 1]
-        within = km_pair[lo:hi] <= child_limit_km[i]
-        pieces_unit.append(unit_pair[lo:hi][within])
-        pieces_km.append(km_pair[lo:hi][within])
-        counts[i] = int(within.sum())
-    child_arr = np.repeat(np.arange(len(typed_children), dtype=np.int64), counts)
-    return child_arr, np.concatenate(pieces_unit), np.concatenate(pieces_km)
+    first, count = bounds[child_school], bounds[child_school + 1] - bounds[child_school]
+    child_arr = np.repeat(np.arange(len(typed_children), dtype=np.int64), count)
+    at = np.arange(int(count.sum())) + np.repeat(first - (np.cumsum(count) - count), count)
+    within = km_pair[at] <= child_limit_km[child_arr]
+    return child_arr[within], unit_pair[at][within], km_pair[at][within]
 
 
 def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
@@ -268,7 +263,11 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
     # (child × unit) trips into its household's row (a sparse product, child by child in order)
     # counts how many children reach a unit: within reach of all of them when the count is theirs.
     keep = unit_is_free[p.trip_unit] & household_free[p.child_household[p.trip_child]]
-    trip_child, trip_unit, trip_km = p.trip_child[keep], p.trip_unit[keep], p.trip_km[keep]
+    if keep.all():
+        trip_child, trip_unit, trip_km = p.trip_child, p.trip_unit, p.trip_km
+    else:
+        trip_child, trip_unit, trip_km = p.trip_child[keep], p.trip_unit[keep], p.trip_km[keep]
+    del keep
     n_children = len(p.child_ids)
     child_rows = np.searchsorted(trip_child, np.arange(n_children + 1))
     to_household = csr_matrix(
@@ -299,56 +298,39 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
     family_points = family_points[within_reach][ok]
     family_km = family_km[within_reach][ok]
 
-    # Households without children: every free unit, in blocks of households.
+    # Households without children: every free unit, checked in blocks of households into one
+    # boolean matrix (a byte per household and unit).
     childless = free_households[p.children_count[free_households] == 0]
+    childless_ok = np.zeros((len(childless), len(free_units)), dtype=bool)
     block = max(1, 4_000_000 // max(len(free_units), 1))
-    pieces_household: list[IntArray] = []
-    pieces_unit: list[IntArray] = []
     for first in range(0, len(childless), block):
         households = childless[first : first + block]
-        ok_block = pair_rules_hold(
+        childless_ok[first : first + len(households)] = pair_rules_hold(
             prepared=p, household=households[:, None], unit=free_units[None, :]
         ).reshape(len(households), len(free_units))
-        rows, columns = np.nonzero(ok_block)
-        pieces_household.append(households[rows])
-        pieces_unit.append(free_units[columns])
-    empty = np.zeros(0, dtype=np.int64)
-    childless_household = np.concatenate(pieces_household) if pieces_household else empty
-    childless_unit = np.concatenate(pieces_unit) if pieces_unit else empty
 
-    # Both parts are sorted by household then unit, and no household is in both: join them in
-    # runs of consecutive households from the same part (one copy, no per-pair scatter).
-    households_in_order = np.arange(p.n_households + 1)
-    family_bounds = np.searchsorted(family_household, households_in_order)
-    childless_bounds = np.searchsorted(childless_household, households_in_order)
-    from_family = p.children_count > 0
-    change = np.flatnonzero(np.diff(from_family.astype(np.int8))) + 1
-    run_starts = np.r_[0, change] if p.n_households else change
-    run_stops = np.r_[change, p.n_households] if p.n_households else change
-    pieces: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
-    for first, stop in zip(run_starts.tolist(), run_stops.tolist(), strict=True):
-        if from_family[first]:
-            lo, hi = int(family_bounds[first]), int(family_bounds[stop])
-            if hi > lo:
-                pieces.append(
-                    (
-                        family_household[lo:hi],
-                        family_unit[lo:hi],
-                        family_points[lo:hi],
-                        family_km[lo:hi],
-                    )
-                )
-        else:
-            lo, hi = int(childless_bounds[first]), int(childless_bounds[stop])
-            if hi > lo:
-                zeros = np.zeros(hi - lo)
-                pieces.append((childless_household[lo:hi], childless_unit[lo:hi], zeros, zeros))
-    if not pieces:
-        pieces.append((empty, empty, np.zeros(0), np.zeros(0)))
-    household = np.concatenate([piece[0] for piece in pieces]).astype(np.int64, copy=False)
-    unit = np.concatenate([piece[1] for piece in pieces]).astype(np.int64, copy=False)
-    points = np.concatenate([piece[2] for piece in pieces])
-    km = np.concatenate([piece[3] for piece in pieces])
+    # Every pair in its place, households in order, units in order within each household: the
+    # output arrays are written once, without intermediate copies.
+    count = np.bincount(family_household, minlength=p.n_households)
+    count[childless] = childless_ok.sum(axis=1)
+    offset = np.cumsum(count) - count
+    n_pairs = int(count.sum())
+    household = np.empty(n_pairs, dtype=np.int64)
+    unit = np.empty(n_pairs, dtype=np.int64)
+    points = np.zeros(n_pairs, dtype=np.float64)
+    km = np.zeros(n_pairs, dtype=np.float64)
+    family_count = np.bincount(family_household, minlength=p.n_households)
+    family_start = np.cumsum(family_count) - family_count
+    at = np.arange(len(family_household)) + (offset - family_start)[family_household]
+    household[at] = family_household
+    unit[at] = family_unit
+    points[at] = family_points
+    km[at] = family_km
+    for row, (start, stop) in enumerate(
+        zip(offset[childless].tolist(), (offset + count)[childless].tolist(), strict=True)
+    ):
+        household[start:stop] = childless[row]
+        unit[start:stop] = free_units[childless_ok[row]]
     return Pairs(
         household=household,
         unit=unit,

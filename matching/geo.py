@@ -93,12 +93,22 @@ def pairs_within(
     source_xyz = ecef_km(latitude_deg=source_lat, longitude_deg=source_lon)
     target_xyz = ecef_km(latitude_deg=target_lat, longitude_deg=target_lon)
     tree = cKDTree(target_xyz)
-    neighbours = tree.query_ball_point(source_xyz, r=source_radius_km, return_sorted=True)
-    counts = np.fromiter((len(n) for n in neighbours), dtype=np.int64, count=len(neighbours))
-    if counts.sum() == 0:
+    # One sparse distance query per distinct radius (a handful: the school levels' limits).
+    sources: list[IntArray] = []
+    targets: list[IntArray] = []
+    for radius in np.unique(source_radius_km).tolist():
+        with_radius = np.flatnonzero(source_radius_km == radius)
+        near = cKDTree(source_xyz[with_radius]).sparse_distance_matrix(
+            tree, radius, output_type="ndarray"
+        )
+        sources.append(with_radius[near["i"]])
+        targets.append(np.asarray(near["j"], dtype=np.int64))
+    source = np.concatenate(sources)
+    target = np.concatenate(targets)
+    if not len(source):
         return empty
-    source = np.repeat(np.arange(len(source_lat), dtype=np.int64), counts)
-    target = np.concatenate([np.asarray(n, dtype=np.int64) for n in neighbours if len(n)])
+    order = np.argsort(source * len(target_lat) + target, kind="stable")
+    source, target = source[order], target[order]
     km = geodesic_km_short(
         xyz1=source_xyz[source],
         xyz2=target_xyz[target],
