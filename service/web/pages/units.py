@@ -190,8 +190,18 @@ def form_field(name: str) -> str:
     return name
 
 
+# The API's pattern messages quote a regular expression; a person gets an example instead.
+PATTERN_HINTS = {
+    "address.postcode": "Give a Dutch postcode: four digits and two letters, e.g. 1012 AB.",
+    "address.house_number": "Give a house number, with a letter or addition if any: 12, 12A.",
+    "reference": "Use letters, digits and . _ : - only (no spaces), at most 60 characters.",
+}
+
+
 def _merge(into: FormErrors, errors: FormErrors) -> FormErrors:
     for name, message in errors.fields.items():
+        if message.startswith("String should match pattern") and name in PATTERN_HINTS:
+            message = PATTERN_HINTS[name]
         into.fields.setdefault(form_field(name), message)
     into.summary = into.summary or errors.summary
     if into.fields and not into.summary:

@@ -85,6 +85,15 @@ DUTCH: dict[str, str] = {
         "opgeslagen. Laad het formulier opnieuw om de huidige gegevens te zien en breng uw "
         "wijziging opnieuw aan."
     ),
+    "Give a Dutch postcode: four digits and two letters, e.g. 1012 AB.": (
+        "Geef een Nederlandse postcode: vier cijfers en twee letters, bijvoorbeeld 1012 AB."
+    ),
+    "Give a house number, with a letter or addition if any: 12, 12A.": (
+        "Geef een huisnummer, met letter of toevoeging als die er is: 12, 12A."
+    ),
+    "Use letters, digits and . _ : - only (no spaces), at most 60 characters.": (
+        "Gebruik alleen letters, cijfers en . _ : - (geen spaties), hoogstens 60 tekens."
+    ),
     # The upload
     "Stored": "Opgeslagen",
     "new": "nieuw",

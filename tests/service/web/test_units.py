@@ -149,6 +149,7 @@ def test_the_apis_validation_errors_stand_next_to_the_fields(
         assert f'data-testid="error-{name}"' in response.text, name
     assert 'id="field-bedrooms" name="bedrooms" type="number" value="0"' in response.text
     assert "outside the Netherlands" in response.text
+    assert "Give a Dutch postcode: four digits and two letters, e.g. 1012 AB." in response.text
     assert db_session.scalars(select(Unit)).all() == []
 
 
