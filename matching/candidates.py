@@ -282,15 +282,17 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
         return summed
 
     reached_by = per_household(np.ones(len(trip_unit)))
-    family_points_matrix = per_household((trip_km / policy.trip_scale_km) ** policy.trip_power)
-    family_km_matrix = per_household(trip_km)
+    # Points and km summed in one product: the real and imaginary parts add independently.
+    trip_points = (trip_km / policy.trip_scale_km) ** policy.trip_power
+    family_sums = per_household(trip_points + 1j * trip_km)
+    del trip_points
     family_household = np.repeat(
         np.arange(p.n_households, dtype=np.int64), np.diff(reached_by.indptr)
     )
     family_unit = reached_by.indices.astype(np.int64)
     within_reach = reached_by.data == p.children_count[family_household]
-    family_points = family_points_matrix.data
-    family_km = family_km_matrix.data
+    family_points = np.ascontiguousarray(family_sums.data.real)
+    family_km = np.ascontiguousarray(family_sums.data.imag)
     family_household = family_household[within_reach]
     family_unit = family_unit[within_reach]
     ok = pair_rules_hold(prepared=p, household=family_household, unit=family_unit)

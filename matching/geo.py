@@ -47,17 +47,20 @@ def geodesic_km_exact(
 
 
 def geodesic_km_short(
-    *, xyz1: FloatArray, xyz2: FloatArray, lat1: FloatArray, lon1: FloatArray
+    *,
+    xyz1: FloatArray,
+    xyz2: FloatArray,
+    lat1: FloatArray,
+    lon1: FloatArray,
+    first: IntArray | None = None,
 ) -> FloatArray:
     """Geodesic length from the chord for short distances (≤ 100 km), vectorised and fast.
 
     The arc of a normal section with radius of curvature R is c + c³/(24 R²) + ...; R follows
-    Euler's formula from the meridian and prime-vertical radii at the first point.
+    Euler's formula from the meridian and prime-vertical radii at the first point. With `first`,
+    `xyz1`, `lat1` and `lon1` are given once per first point and `first` picks them per pair (the
+    trigonometry then runs once per point, not per pair; the result is the same).
     """
-    dx = xyz2[:, 0] - xyz1[:, 0]
-    dy = xyz2[:, 1] - xyz1[:, 1]
-    dz = xyz2[:, 2] - xyz1[:, 2]
-    chord_sq = dx * dx + dy * dy + dz * dz
     lat = np.radians(lat1)
     lon = np.radians(lon1)
     sin_lat, cos_lat = np.sin(lat), np.cos(lat)
@@ -65,6 +68,20 @@ def geodesic_km_short(
     w2 = 1 - _E2 * sin_lat**2
     inverse_meridian_radius = w2**1.5 / (_A_KM * (1 - _E2))
     inverse_prime_vertical_radius = np.sqrt(w2) / _A_KM
+    if first is not None:
+        xyz1 = xyz1[first]
+        sin_lat, cos_lat, sin_lon, cos_lon = (
+            sin_lat[first],
+            cos_lat[first],
+            sin_lon[first],
+            cos_lon[first],
+        )
+        inverse_meridian_radius = inverse_meridian_radius[first]
+        inverse_prime_vertical_radius = inverse_prime_vertical_radius[first]
+    dx = xyz2[:, 0] - xyz1[:, 0]
+    dy = xyz2[:, 1] - xyz1[:, 1]
+    dz = xyz2[:, 2] - xyz1[:, 2]
+    chord_sq = dx * dx + dy * dy + dz * dz
     east_sq = (-sin_lon * dx + cos_lon * dy) ** 2
     north_sq = (-sin_lat * (cos_lon * dx + sin_lon * dy) + cos_lat * dz) ** 2
     horizontal_sq = np.maximum(east_sq + north_sq, 1e-300)
@@ -110,10 +127,11 @@ def pairs_within(
     order = np.argsort(source * len(target_lat) + target, kind="stable")
     source, target = source[order], target[order]
     km = geodesic_km_short(
-        xyz1=source_xyz[source],
+        xyz1=source_xyz,
         xyz2=target_xyz[target],
-        lat1=source_lat[source],
-        lon1=source_lon[source],
+        lat1=source_lat,
+        lon1=source_lon,
+        first=source,
     )
     radius = source_radius_km[source]
     near_limit = np.abs(km - radius) <= EXACT_RECHECK_MARGIN_KM
