@@ -405,6 +405,15 @@ def _action_refused(request: Request, error: DomainError | None, errors: FormErr
 # --- CSV upload -------------------------------------------------------------------------------
 
 
+def _readable(report: BulkReport) -> BulkReport:
+    """The report with the pattern messages a person cannot read replaced by examples."""
+    for row in report.errors:
+        hint = PATTERN_HINTS.get(f"address.{row.field}") or PATTERN_HINTS.get(row.field or "")
+        if hint and row.message.startswith("String should match pattern"):
+            row.message = hint
+    return report
+
+
 def _upload_page(
     request: Request,
     *,
@@ -456,13 +465,13 @@ async def upload_units(request: Request, session: SessionDep, user: CorporationP
 
     report, errors, error = _attempt(session, store)
     if report is not None:
-        return _upload_page(request, report=report, partial=partial)
+        return _upload_page(request, report=_readable(report), partial=partial)
     rejected = (error.extensions or {}).get("report") if error is not None else None
     if rejected is not None:
         # All or nothing: the rows' errors, and nothing stored.
         return _upload_page(
             request,
-            report=BulkReport.model_validate(rejected),
+            report=_readable(BulkReport.model_validate(rejected)),
             errors=errors,
             partial=partial,
             status_code=422,

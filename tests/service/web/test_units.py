@@ -28,7 +28,7 @@ HEADER = (
 GOOD_ROW = (
     "CSV-1,emergency,Damrak,1,1012 AB,Amsterdam,GM0363,4.8952,52.3702,2,4,true,,,2026-01-01,,,65000"
 )
-BAD_ROW = "CSV-2,castle,Damrak,2,1012 AB,Amsterdam,GM0363,4.8952,52.3702,0,4,,,,2026-01-01,,,65000"
+BAD_ROW = "CSV-2,castle,Damrak,2,1012,Amsterdam,GM0363,4.8952,52.3702,0,4,,,,2026-01-01,,,65000"
 
 NEW_UNIT = {
     "reference": "WEB-1",
@@ -234,7 +234,8 @@ def test_a_csv_with_a_bad_row_stores_nothing_and_reports_each_error(
     report = re.search(r'data-testid="upload-report">(.*?)</table>', response.text, re.S)
     assert report is not None
     rows = re.findall(r'<td class="row">(\d+)</td><td><code>([^<]*)</code></td>', report.group(1))
-    assert ("2", "kind") in rows and ("2", "bedrooms") in rows
+    assert ("2", "kind") in rows and ("2", "bedrooms") in rows and ("2", "postcode") in rows
+    assert "four digits and two letters" in report.group(1)
     assert db_session.scalars(select(Unit)).all() == []
 
 
