@@ -378,6 +378,10 @@ def run_bench(settings: Settings, *, households: int, repeats: int, reuse: bool 
                     create_app(settings, session_factory=make_session_factory(raw_engine))
                 ),
             }
+            # A running service has started and answered its readiness probe: "first" is the
+            # first call of each figure, not the process's first request.
+            for client in clients.values():
+                client.get("/readyz").raise_for_status()
             differences = _run_calls(clients, tokens, today=today, repeats=repeats)
     finally:
         engine.dispose()

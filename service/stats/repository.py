@@ -76,8 +76,6 @@ def _rows(session: Session, query: Select[Any]) -> list[Row]:
     # in memory; PostgreSQL's default random_page_cost (4, for spinning disks) makes the planner
     # hash whole tables instead. Transaction-local: nothing else in the request is affected.
     session.execute(text("SET LOCAL random_page_cost = 1.1"))
-    # Percentiles sort the ~75,000 running episodes; the default 4 MB sends that sort to disk.
-    session.execute(text("SET LOCAL work_mem = '32MB'"))
     # Core, not ORM, execution: a desk's ten-year table is tens of thousands of plain rows.
     result = session.connection().execute(query)
     names = list(result.keys())
