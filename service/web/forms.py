@@ -47,7 +47,9 @@ def errors_of_validation(exc: ValidationError) -> FormErrors:
     errors = FormErrors()
     for error in exc.errors():
         name = _field_name(error["loc"])
-        errors.fields.setdefault(name or "form", error["msg"])
+        # A model's own check reads "Value error, <our message>": the person needs only ours.
+        message = str(error["msg"]).removeprefix("Value error, ")
+        errors.fields.setdefault(name or "form", message)
     errors.summary = "Please correct the fields marked below."
     return errors
 

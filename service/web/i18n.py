@@ -9,6 +9,7 @@ a page can never show half its labels in English to a Dutch desk.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -85,6 +86,39 @@ COMMON_DUTCH: dict[str, str] = {
     "Back to the start page": "Terug naar de startpagina",
     "Request id": "Verzoeknummer",
     "Please correct the fields marked below.": "Verbeter de gemarkeerde velden.",
+    # Field names, as error summaries name them ("children.0.birth_year").
+    "children": "kinderen",
+    "birth year": "geboortejaar",
+    "school": "school",
+    "school trip limit km": "persoonlijke schoolreisgrens (km)",
+    "case reference": "dossiernummer",
+    "municipality": "gemeente",
+    "municipalities": "gemeenten",
+    "adults": "volwassenen",
+    "needed from": "nodig vanaf",
+    "homeless since": "zonder woning sinds",
+    "expected stay days": "verwachte verblijfsduur (dagen)",
+    "needs": "behoeften",
+    "min bedrooms": "minimaal aantal slaapkamers",
+    "reference": "referentie",
+    "kind": "soort",
+    "bedrooms": "slaapkamers",
+    "max occupants": "maximaal aantal bewoners",
+    "available from": "beschikbaar vanaf",
+    "available until": "beschikbaar tot",
+    "lat": "breedtegraad",
+    "lon": "lengtegraad",
+    "file": "bestand",
+    "period": "periode",
+    "api key": "sleutel",
+    "move in on": "verhuisdatum",
+    "reason": "reden",
+    "text": "toelichting",
+    "start date": "begindatum",
+    "end date": "einddatum",
+    "eviction date": "ontruimingsdatum",
+    "policy": "beleid",
+    "form": "formulier",
     "Save": "Opslaan",
     "Cancel": "Annuleren",
     "Yes": "Ja",
@@ -101,11 +135,44 @@ DUTCH: dict[str, str] = {
 }
 
 
+# The validation messages forms show come from pydantic, in English and with numbers in them;
+# these patterns give the common ones in Dutch (anything else is shown as written).
+DUTCH_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), dutch)
+    for pattern, dutch in (
+        (r"^Field required$", "Dit veld is verplicht"),
+        (r"^Input should be a valid integer.*$", "Vul een geheel getal in"),
+        (r"^Input should be a valid number.*$", "Vul een getal in"),
+        (r"^Input should be a valid date.*$", "Vul een geldige datum in"),
+        (r"^Input should be a valid boolean.*$", "Kies ja of nee"),
+        (r"^Input should be greater than or equal to (\S+)$", r"Vul \1 of meer in"),
+        (r"^Input should be greater than (\S+)$", r"Vul meer dan \1 in"),
+        (r"^Input should be less than or equal to (\S+)$", r"Vul \1 of minder in"),
+        (r"^Input should be less than (\S+)$", r"Vul minder dan \1 in"),
+        (r"^String should have at most (\d+) characters?$", r"Gebruik hoogstens \1 tekens"),
+        (r"^String should have at least (\d+) characters?$", r"Gebruik minstens \1 tekens"),
+        (r"^String should match pattern .*$", "Deze invoer heeft niet de juiste vorm"),
+        (r"^Input should be (.+)$", r"Kies een van: \1"),
+        (r"^Extra inputs are not permitted$", "Dit veld is hier niet toegestaan"),
+    )
+)
+
+
+def to_dutch(text: str) -> str:
+    exact = DUTCH.get(text)
+    if exact is not None:
+        return exact
+    for pattern, dutch in DUTCH_PATTERNS:
+        if pattern.match(text):
+            return pattern.sub(dutch, text)
+    return text
+
+
 def translator(language: str) -> Translator:
-    """The `_()` of one page: Dutch from the catalogue, English as written."""
+    """The `_()` of one page: Dutch from the catalogue (and the patterns), English as written."""
     if language == Language.ENGLISH:
         return lambda text: text
-    return lambda text: DUTCH.get(text, text)
+    return to_dutch
 
 
 def dutch_date(value: date | datetime | None) -> str:

@@ -35,3 +35,18 @@ def test_dates_and_numbers_are_dutch_on_screen() -> None:
     assert dutch_date(datetime(2026, 1, 15, 13, 5, tzinfo=UTC)) == "15-01-2026 14:05"
     assert dutch_number(12345.678, 1) == "12.345,7"
     assert dutch_number(None) == "–"
+
+
+def test_validation_messages_are_dutch_and_field_names_readable() -> None:
+    from service.web.i18n import translator
+    from service.web.templating import templates
+
+    dutch = translator("nl")
+    assert dutch("Field required") == "Dit veld is verplicht"
+    assert dutch("Input should be greater than or equal to 1") == "Vul 1 of meer in"
+    assert dutch("Input should be less than or equal to 2026") == "Vul 2026 of minder in"
+    assert dutch("String should have at most 40 characters") == "Gebruik hoogstens 40 tekens"
+    assert dutch("Something only we say") == "Something only we say"
+    assert translator("en")("Field required") == "Field required"
+    macros = templates.env.get_template("macros.html").make_module({"_": dutch})
+    assert str(macros.field_name("children.0.birth_year")) == "kinderen · 1 · geboortejaar"
