@@ -282,23 +282,31 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
         return summed
 
     reached_by = per_household(np.ones(len(trip_unit)))
-    # Points and km summed in one product: the real and imaginary parts add independently.
-    trip_points = (trip_km / policy.trip_scale_km) ** policy.trip_power
-    family_sums = per_household(trip_points + 1j * trip_km)
-    del trip_points
     family_household = np.repeat(
         np.arange(p.n_households, dtype=np.int64), np.diff(reached_by.indptr)
     )
     family_unit = reached_by.indices.astype(np.int64)
     within_reach = reached_by.data == p.children_count[family_household]
-    family_points = np.ascontiguousarray(family_sums.data.real)
-    family_km = np.ascontiguousarray(family_sums.data.imag)
     family_household = family_household[within_reach]
     family_unit = family_unit[within_reach]
+    del reached_by, within_reach
+    # Trip points and km per pair, summed child by child in order (the same rounding every
+    # time); each child's trip to the unit is found by one search over (child, unit) keys.
+    trip_points = (trip_km / policy.trip_scale_km) ** policy.trip_power
+    trip_keys = trip_child * p.n_units + trip_unit
+    first_child = np.searchsorted(p.child_household, np.arange(p.n_households + 1))
+    family_points = np.zeros(len(family_household))
+    family_km = np.zeros(len(family_household))
+    for nth in range(int(p.children_count.max(initial=0))):
+        with_nth = np.flatnonzero(p.children_count[family_household] > nth)
+        child = first_child[family_household[with_nth]] + nth
+        at = np.searchsorted(trip_keys, child * p.n_units + family_unit[with_nth])
+        family_points[with_nth] += trip_points[at]
+        family_km[with_nth] += trip_km[at]
+    del trip_points, trip_keys
     ok = pair_rules_hold(prepared=p, household=family_household, unit=family_unit)
     family_household, family_unit = family_household[ok], family_unit[ok]
-    family_points = family_points[within_reach][ok]
-    family_km = family_km[within_reach][ok]
+    family_points, family_km = family_points[ok], family_km[ok]
 
     # Households without children: every free unit, checked in blocks of households into one
     # boolean matrix (a byte per household and unit).

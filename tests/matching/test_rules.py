@@ -117,6 +117,26 @@ def test_missing_school_trip_means_out_of_reach() -> None:
     assert _placed(solve(instance)) == {"h": "near"}
 
 
+def test_a_school_trip_of_zero_km_is_within_reach() -> None:
+    # A unit next to the school: a trip of 0 km (and 0 points) must not vanish from the pairs.
+    instance = Instance(
+        households=[
+            household(id="h1", children=[child(id="c1")]),
+            household(id="h2", children=[child(id="c2"), child(id="c3")]),
+        ],
+        units=[unit(id="u1"), unit(id="u2")],
+        school_trip_km={
+            "c1": {"u1": 0.0, "u2": 3.0},
+            "c2": {"u2": 0.0},
+            "c3": {"u2": 2.0},
+        },
+    )
+    result = solve(instance)
+    assert _placed(result) == {"h1": "u1", "h2": "u2"}
+    trips = {t.child_id: t.school_trip_km for p in result.proposals for t in p.figures.child_trips}
+    assert trips == {"c1": 0.0, "c2": 0.0, "c3": 2.0}
+
+
 def test_safety_exclusion_keeps_the_household_away() -> None:
     home = Coordinates(latitude=52.37, longitude=4.90)
     instance = Instance(
