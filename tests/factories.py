@@ -11,7 +11,7 @@ from service.households import service as households
 from service.households.models import Eviction, Household
 from service.households.schemas import EvictionCreate, HouseholdCreate
 from service.reference import repository as reference_repository
-from service.reference import service as reference
+from service.reference import service as reference_service
 from service.reference.models import Corporation, Municipality
 from service.reference.schemas import CorporationCreate, CorporationUpdate, MunicipalityCreate
 from service.schools import service as schools
@@ -36,7 +36,7 @@ def make_municipality(
     existing = session.get(Municipality, code)
     if existing is not None:
         return existing
-    return reference.create_municipality(
+    return reference_service.create_municipality(
         session,
         data=MunicipalityCreate(code=code, name=name, region=region, merged_into=merged_into),
     )
@@ -51,7 +51,7 @@ def make_corporation(
 ) -> Corporation:
     for municipality in municipalities or [AMSTERDAM]:
         make_municipality(session, code=municipality, name=f"Gemeente {municipality}")
-    return reference.create_corporation(
+    return reference_service.create_corporation(
         session,
         data=CorporationCreate(code=code, name=name, municipalities=municipalities or [AMSTERDAM]),
     )
@@ -111,7 +111,7 @@ def make_unit(
     elif municipality not in {m.code for m in existing.municipalities}:
         make_municipality(session, code=municipality, name=f"Gemeente {municipality}")
         served = [m.code for m in existing.municipalities] + [municipality]
-        reference.update_corporation(
+        reference_service.update_corporation(
             session, code=corporation, data=CorporationUpdate(municipalities=served)
         )
     unit = units.create_unit(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 
 from service.auth.keys import create_key
@@ -91,6 +91,11 @@ def live_site(scratch_databases: ScratchDatabases) -> Iterator[LiveSite]:
         engine.dispose()
 
 
+# The machine is shared and CI may be loaded: wait for what a person would wait for, longer than
+# Playwright's 5 s default, rather than fail on a slow page.
+EXPECT_TIMEOUT_MS = 20_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
@@ -98,6 +103,7 @@ def browser() -> Iterator[Browser]:
             f"Chromium not found at {CHROMIUM}: run `scripts/setup --dev` (installs Debian's "
             "chromium) or set CHROMIUM_PATH."
         )
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield launched

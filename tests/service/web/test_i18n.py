@@ -50,3 +50,25 @@ def test_validation_messages_are_dutch_and_field_names_readable() -> None:
     assert translator("en")("Field required") == "Field required"
     macros = templates.env.get_template("macros.html").make_module({"_": dutch})
     assert str(macros.field_name("children.0.birth_year")) == "kinderen · 1 · geboortejaar"
+
+
+def test_no_two_catalogues_translate_one_text_differently() -> None:
+    """The catalogues merge into one; a text translated twice would silently lose one."""
+    from service.web import i18n
+    from service.web.texts import figures, households, match, offers, units
+
+    catalogues = {
+        "common": i18n.COMMON_DUTCH,
+        **{
+            module.__name__.rsplit(".", 1)[1]: module.DUTCH
+            for module in (figures, households, match, offers, units)
+        },
+    }
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for name, catalogue in catalogues.items():
+        for english, dutch in catalogue.items():
+            if english in seen and seen[english][1] != dutch:
+                clashes.append(f"{english!r}: {seen[english]} vs ({name!r}, {dutch!r})")
+            seen.setdefault(english, (name, dutch))
+    assert clashes == [], "\n".join(clashes)
