@@ -226,3 +226,15 @@ def measure_trips_km(
     ).all()
     wanted = set(pairs)
     return {(r[0], r[1]): round(float(r[2]), 3) for r in rows if (r[0], r[1]) in wanted}
+
+
+def load_households_and_units(
+    session: Session, *, household_ids: Sequence[uuid.UUID], unit_ids: Sequence[uuid.UUID]
+) -> list[Household | Unit]:
+    """These households (with their children) and units, in two queries."""
+    loaded: list[Household | Unit] = []
+    if household_ids:
+        loaded += session.scalars(select(Household).where(Household.id.in_(set(household_ids))))
+    if unit_ids:
+        loaded += session.scalars(select(Unit).where(Unit.id.in_(set(unit_ids))))
+    return loaded

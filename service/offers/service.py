@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -144,6 +144,30 @@ def _household_for_unit(session: Session, household_id: uuid.UUID) -> tuple[int,
     return household.adults + len(children), needs
 
 
+def preload_views(session: Session, records: Sequence[Offer | Placement]) -> None:
+    """Load what the views of these offers or placements read, in two queries instead of a few
+    per record (a list page shows hundreds)."""
+    preload_households_and_units(
+        session,
+        household_ids=[record.household_id for record in records],
+        unit_ids=[record.unit_id for record in records],
+    )
+
+
+def preload_households_and_units(
+    session: Session, *, household_ids: Iterable[uuid.UUID], unit_ids: Iterable[uuid.UUID]
+) -> None:
+    """Bring these households (with children) and units into the session in two queries, so the
+    services' one-by-one reads of them that follow need no query each."""
+    # The identity map holds objects weakly: the session's own `info` keeps them for as long as
+    # the session (the request) lasts, or they would be loaded again one by one.
+    session.info.setdefault("preloaded", []).extend(
+        repository.load_households_and_units(
+            session, household_ids=list(household_ids), unit_ids=list(unit_ids)
+        )
+    )
+
+
 def offer_view(
     session: Session, offer: Offer, *, principal: Principal
 ) -> OfferRead | CorporationOfferRead:
@@ -263,6 +287,7 @@ def list_offers(
         cursor=cursor,
         limit=limit,
     )
+    preload_views(session, rows)  # a page of views reads each row's household and unit
     return next_cursor(rows, sort_attribute="created_at", limit=limit)
 
 
@@ -283,6 +308,7 @@ def list_placements(
         cursor=cursor,
         limit=limit,
     )
+    preload_views(session, rows)  # a page of views reads each row's household and unit
     return next_cursor(rows, sort_attribute="created_at", limit=limit)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Float, Numeric, String, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from matching.policies import SchoolTripLimits
 from service.core.pagination import keyset_page
@@ -178,10 +178,24 @@ def get_run(session: Session, run_id: uuid.UUID, *, for_update: bool = False) ->
 
 
 def list_runs(
-    session: Session, *, within: Sequence[str] | None, cursor: str | None, limit: int
+    session: Session,
+    *,
+    within: Sequence[str] | None,
+    cursor: str | None,
+    limit: int,
+    without_documents: bool = False,
 ) -> Sequence[MatchRun]:
-    """Runs newest first; `within`: only runs whose whole scope lies in these municipalities."""
+    """Runs newest first; `within`: only runs whose whole scope lies in these municipalities.
+
+    `without_documents`: leave out the stored instance, result and summary (megabytes per run
+    for a city) when only the list's own columns are shown; reading them then raises."""
     statement = select(MatchRun)
+    if without_documents:
+        statement = statement.options(
+            defer(MatchRun.instance, raiseload=True),
+            defer(MatchRun.result, raiseload=True),
+            defer(MatchRun.summary, raiseload=True),
+        )
     if within is not None:
         statement = statement.where(
             MatchRun.municipalities.op("<@")(cast(list(within), ARRAY(String(6))))

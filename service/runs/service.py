@@ -123,10 +123,19 @@ def _fail_if_abandoned(session: Session, run: MatchRun) -> None:
 
 
 def list_runs(
-    session: Session, *, principal: Principal, cursor: str | None, limit: int
+    session: Session,
+    *,
+    principal: Principal,
+    cursor: str | None,
+    limit: int,
+    without_documents: bool = False,
 ) -> tuple[Sequence[MatchRun], str | None]:
+    """Runs within the caller's municipalities, newest first (`without_documents`: see the
+    repository; for lists that show no result)."""
     within = None if principal.is_admin else sorted(principal.municipalities)
-    rows = repository.list_runs(session, within=within, cursor=cursor, limit=limit)
+    rows = repository.list_runs(
+        session, within=within, cursor=cursor, limit=limit, without_documents=without_documents
+    )
     return next_cursor(rows, sort_attribute="created_at", limit=limit)
 
 

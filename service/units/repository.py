@@ -46,9 +46,14 @@ SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
 
 def get(session: Session, unit_id: uuid.UUID, *, for_update: bool = False) -> Unit | None:
     """One unit; `for_update` locks its row until the transaction ends (for changes)."""
-    statement = select(Unit).where(Unit.id == unit_id)
-    if for_update:
-        statement = statement.with_for_update(of=Unit).execution_options(populate_existing=True)
+    if not for_update:
+        return session.get(Unit, unit_id)  # from the identity map when already loaded
+    statement = (
+        select(Unit)
+        .where(Unit.id == unit_id)
+        .with_for_update(of=Unit)
+        .execution_options(populate_existing=True)
+    )
     return session.scalars(statement).one_or_none()
 
 

@@ -19,6 +19,7 @@ from service.auth.principal import Principal
 from service.core.db import SessionDep
 from service.core.errors import DomainError, NotFound
 from service.households import service as households
+from service.offers import service as offers
 from service.offers.service import conflicts_as_409
 from service.policies import service as policies
 from service.reference import service as reference
@@ -100,7 +101,9 @@ def _form_page(
     status_code: int = 200,
 ) -> Response:
     scope = _scope_options(session, user.principal)
-    recent, _ = runs.list_runs(session, principal=user.principal, cursor=None, limit=RECENT_RUNS)
+    recent, _ = runs.list_runs(
+        session, principal=user.principal, cursor=None, limit=RECENT_RUNS, without_documents=True
+    )
     return render(
         request,
         "match/new.html",
@@ -163,6 +166,11 @@ def _lookups(
     household_ids = {p.household_id for p in result.proposals} | {
         u.household_id for u in result.unmatched
     }
+    offers.preload_households_and_units(
+        session,
+        household_ids=[uuid.UUID(h) for h in household_ids],
+        unit_ids=[uuid.UUID(p.unit_id) for p in result.proposals],
+    )
     found: dict[str, HouseholdInfo] = {}
     school_ids: set[str] = set()
     for household_id in sorted(household_ids):
