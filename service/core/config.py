@@ -42,12 +42,6 @@ class Settings(BaseSettings):
         default=False,
         description="Send the session cookie only over HTTPS; set it wherever TLS is in front.",
     )
-    web_map_tiles_url: str | None = Field(
-        default=None,
-        description="Optional background map tiles for the match map, e.g. PDOK's "
-        "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png;"
-        " unset: the map draws its points and lines without a background (works offline).",
-    )
     oidc_issuers: list[OidcIssuer] = Field(
         default_factory=list,
         description="Trusted single sign-on issuers, as a JSON list (see service/auth/oidc.py).",

@@ -19,8 +19,7 @@ templates.env.filters["date"] = dutch_date
 templates.env.filters["number"] = dutch_number
 templates.env.globals["languages"] = {"nl": "Nederlands", "en": "English"}
 
-# Pages are served only by this app: no inline script, no third-party origin (see
-# `web_map_tiles_url` for the one optional exception, added by the match page itself).
+# Pages are served only by this app: no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
