@@ -30,6 +30,7 @@ from tests.factories import (
     make_unit,
 )
 from tests.service.conftest import TokenFactory
+from tests.service.routes import all_routes
 
 OWN, FOREIGN = "GM0363", "GM0479"
 # Words that name a child's, a family's or a case's details: never in a corporation's view.
@@ -45,17 +46,7 @@ PERSONAL = re.compile(r"^/v1/(households|offers|placements|match-runs)")
 
 
 def _api_routes(app: FastAPI) -> list[APIRoute]:
-    found: list[APIRoute] = []
-
-    def walk(routes: list[Any]) -> None:
-        for route in routes:
-            if isinstance(route, APIRoute):
-                found.append(route)
-            elif hasattr(route, "original_router"):
-                walk(route.original_router.routes)
-
-    walk(app.routes)
-    return [r for r in found if r.path.startswith("/v1/")]
+    return [r for r in all_routes(app) if r.path.startswith("/v1/")]
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +15,7 @@ from service.auth.models import ApiKey, Role
 from service.core.time import utc_now
 from tests.factories import make_corporation, make_municipality
 from tests.service.conftest import TokenFactory
+from tests.service.routes import all_routes
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -33,17 +32,7 @@ def test_every_route_declares_its_access_rule(app: FastAPI) -> None:
             found += rules(dependency)
         return found
 
-    def api_routes(routes: list[Any]) -> list[APIRoute]:
-        # FastAPI wraps included routers; their own routes carry the dependencies.
-        found: list[APIRoute] = []
-        for route in routes:
-            if isinstance(route, APIRoute):
-                found.append(route)
-            elif hasattr(route, "original_router"):
-                found += api_routes(route.original_router.routes)
-        return found
-
-    routes = api_routes(app.routes)
+    routes = all_routes(app)
     assert len(routes) > 10
     missing = [f"{sorted(r.methods)} {r.path}" for r in routes if not rules(r.dependant)]
     assert missing == [], f"routes without an access rule: {missing}"

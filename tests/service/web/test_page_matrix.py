@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.service.auth.test_access_matrix import world  # noqa: F401 (fixture)
+from tests.service.routes import all_routes
 from tests.service.web.conftest import PageClient, PageClientFactory
 
 ROLES = ("admin", "desk", "corporation", "auditor")
@@ -29,17 +30,7 @@ EXTRA_PARAMETERS = {"name": "evictions"}
 
 
 def _page_routes(app: FastAPI) -> list[APIRoute]:
-    found: list[APIRoute] = []
-
-    def walk(routes: list[Any]) -> None:
-        for route in routes:
-            if isinstance(route, APIRoute):
-                found.append(route)
-            elif hasattr(route, "original_router"):
-                walk(route.original_router.routes)
-
-    walk(app.routes)
-    return [r for r in found if r.path.startswith("/app")]
+    return [r for r in all_routes(app) if r.path.startswith("/app")]
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
