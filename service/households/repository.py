@@ -193,8 +193,11 @@ def list_page(
     sort: HouseholdSort | HouseholdListOrder,
     cursor: str | None,
     limit: int,
+    homeless_since_max: date | None = None,
 ) -> Sequence[Row[tuple[Household, Any]]]:
-    """One page (plus one row, to know whether more follow) of (household, sort value) rows."""
+    """One page (plus one row, to know whether more follow) of (household, sort value) rows.
+
+    `homeless_since_max`: only households in temporary housing since that day or longer."""
     key, descending = _sort_key(sort)
     statement = select(Household, key.label("sort_value"))
     if visible_municipalities is not None:
@@ -210,6 +213,11 @@ def list_page(
         statement = statement.where(Household.needed_from >= needed_from_min)
     if needed_from_max:
         statement = statement.where(Household.needed_from <= needed_from_max)
+    if homeless_since_max:
+        statement = statement.where(
+            Household.homeless_since <= homeless_since_max,
+            Household.status.in_([s.value for s in EPISODE_STATUSES]),
+        )
     if updated_since:
         statement = statement.where(Household.updated_at >= updated_since)
     if cursor is not None:

@@ -14,7 +14,7 @@ import math
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -182,7 +182,15 @@ def list_households(
     cursor: str | None,
     limit: int,
     principal: Principal = SYSTEM,
+    min_days_in_temporary_housing: int | None = None,
 ) -> tuple[list[Household], str | None]:
+    """A page of the caller's households; `min_days_in_temporary_housing`: only those whose
+    current episode has lasted at least that many days."""
+    homeless_since_max = (
+        today_amsterdam() - timedelta(days=min_days_in_temporary_housing)
+        if min_days_in_temporary_housing is not None
+        else None
+    )
     rows = repository.list_page(
         session,
         visible_municipalities=None if principal.is_admin else sorted(principal.municipalities),
@@ -199,6 +207,7 @@ def list_households(
         sort=sort,
         cursor=cursor,
         limit=limit,
+        homeless_since_max=homeless_since_max,
     )
     if len(rows) <= limit:
         return [row[0] for row in rows], None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -47,6 +48,18 @@ SORT_COLUMNS: dict[str, tuple[Order, Order]] = {
 MOST_FIRST = ("days_in_temporary_housing", "children")
 
 
+def _whole_number(value: str | None) -> int | None:
+    """A filter's number of days; anything else (empty, negative, text) is no filter."""
+    return int(value) if value and value.isdigit() and len(value) <= 5 else None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def _member(kind: type[E], value: str | None) -> E | None:
     try:
         return kind(value) if value else None
@@ -63,6 +76,9 @@ class ListQuery:
     municipality: str | None = None
     sort: Order = HouseholdSort.DAYS_IN_TEMPORARY_HOUSING_DESC
     cursor: str | None = None
+    min_days: int | None = None
+    needed_from_min: date | None = None
+    needed_from_max: date | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, str], *, municipalities: list[str]) -> ListQuery:
@@ -75,6 +91,9 @@ class ListQuery:
             or _member(HouseholdListOrder, params.get("sort"))
             or HouseholdSort.DAYS_IN_TEMPORARY_HOUSING_DESC,
             cursor=params.get("cursor") or None,
+            min_days=_whole_number(params.get("min_days")),
+            needed_from_min=_day(params.get("needed_from_min")),
+            needed_from_max=_day(params.get("needed_from_max")),
         )
 
     @property
@@ -90,6 +109,9 @@ class ListQuery:
             "municipality": query.municipality,
             "sort": query.sort.value,
             "cursor": query.cursor,
+            "min_days": str(query.min_days) if query.min_days is not None else None,
+            "needed_from_min": query.needed_from_min.isoformat() if query.needed_from_min else None,
+            "needed_from_max": query.needed_from_max.isoformat() if query.needed_from_max else None,
         }
         return LIST_PATH + "?" + urlencode({k: v for k, v in params.items() if v})
 

@@ -73,13 +73,14 @@ def household_list(request: Request, session: SessionDep, user: DeskPage) -> Res
         municipality=query.municipality,
         status=query.status,
         has_children=query.has_children,
-        needed_from_min=None,
-        needed_from_max=None,
+        needed_from_min=query.needed_from_min,
+        needed_from_max=query.needed_from_max,
         updated_since=None,
         sort=query.sort,
         cursor=query.cursor,
         limit=PAGE_SIZE,
         principal=user.principal,
+        min_days_in_temporary_housing=query.min_days,
     )
     record_reads(
         session,

@@ -161,4 +161,9 @@ DUTCH: dict[str, str] = {
     "For example 4.8952": "Bijvoorbeeld 4.8952",
     "Minimum distance (metres)": "Minimale afstand (meter)",
     "Register the household": "Huishouden aanmelden",
+    "At least this many days in temporary housing": (
+        "Minimaal zoveel dagen in tijdelijke huisvesting"
+    ),
+    "Needed from, on or after": "Nodig vanaf, op of na",
+    "Needed from, on or before": "Nodig vanaf, op of voor",
 }

@@ -107,6 +107,19 @@ def test_the_list_shows_the_desks_own_households_filtered_and_sorted(
     # Nonsense in the address is ignored, not an error.
     assert client.get("/app/households?status=nonsense&sort=x&children=maybe").status_code == 200
 
+    # Days in temporary housing: at risk households have none, so they never pass this filter.
+    at_least_100 = client.get("/app/households?min_days=100")
+    assert _rows(at_least_100.text) == ["LONG"]
+    assert _rows(client.get("/app/households?min_days=3").text) == ["LONG", "SHORT"]
+    assert 'name="min_days" type="number" min="0" inputmode="numeric" value="100"' in (
+        at_least_100.text
+    )
+    needed_early = client.get("/app/households?needed_from_max=2026-02-01&sort=needed_from")
+    assert _rows(needed_early.text) == ["SHORT", "RISK"]
+    needed_late = client.get("/app/households?needed_from_min=2026-02-01&min_days=")
+    assert _rows(needed_late.text) == ["LONG", "RISK"]
+    assert client.get("/app/households?needed_from_min=31-12-2026&min_days=-4").status_code == 200
+
 
 def test_the_list_pages_with_the_apis_cursor(
     db_session: Session, make_token: TokenFactory, page_client: PageClientFactory
