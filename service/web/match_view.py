@@ -7,8 +7,10 @@ Pure: the page looks the records up through the services and passes them in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from matching import Instance, MatchingResult
+from matching.result import Alternative
 from service.runs.instance import NO_SCHOOL_ID
 from service.web.i18n import dutch_number
 from service.web.map_view import MapDrawing, Place, Trip, draw_map
@@ -62,6 +64,11 @@ class ProposalView:
     trips: list[ChildTripView]
     days_in_temporary_housing: int
     explanation: str
+    spare_bedrooms: int = 0
+    # The best unit the household did not get: its name, who has it, and the tier that decided.
+    alternative: str | None = None
+    alternative_taken_by: str | None = None
+    alternative_deciding_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,17 @@ def _readable(text: str, names: dict[str, str]) -> str:
     for record_id, name in names.items():
         text = text.replace(record_id, name)
     return text
+
+
+def _alternative_view(alternative: Alternative | None, names: dict[str, str]) -> dict[str, Any]:
+    if alternative is None:
+        return {}
+    taken_by = alternative.taken_by_household_id
+    return {
+        "alternative": names.get(alternative.unit_id, alternative.unit_id),
+        "alternative_taken_by": names.get(taken_by, taken_by) if taken_by else None,
+        "alternative_deciding_tier": alternative.deciding_tier,
+    }
 
 
 def result_view(
@@ -161,6 +179,8 @@ def result_view(
                 trips=trips,
                 days_in_temporary_housing=proposal.figures.days_in_temporary_housing,
                 explanation=_readable(proposal.explanation, names),
+                spare_bedrooms=proposal.figures.spare_bedrooms,
+                **_alternative_view(proposal.best_alternative, names),
             )
         )
     for unmatched in result.unmatched:

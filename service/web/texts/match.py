@@ -140,4 +140,14 @@ DUTCH: dict[str, str] = {
     "Only the run's own proposals can be left out.": (
         "Alleen voorstellen van deze run kunnen worden weggelaten."
     ),
+    "child(ren) keep their school": "kind(eren) houden hun school",
+    "spare bedroom(s)": "slaapkamer(s) over",
+    "Best alternative": "Beste alternatief",
+    "goes to": "gaat naar",
+    "decided by": "doorslaggevend",
+    "tier placement": "een plek voor zoveel mogelijk gezinnen",
+    "tier school_and_waiting": "schoolafstand en wachttijd samen",
+    "tier school_trips": "schoolafstand",
+    "tier waiting": "wachttijd",
+    "tier fit": "passendheid van de woning",
 }

@@ -121,11 +121,18 @@ def test_the_result_page_is_dutch_by_default(
     make_municipality(db_session, code=AMSTERDAM, name="Amsterdam")
     client = page_client()
     client.sign_in(make_token(Role.DESK, municipalities=[AMSTERDAM]))
-    homeless_family(db_session, case_reference="NL-1")
+    homeless_family(db_session, case_reference="NL-1", days_waiting=300)
+    homeless_family(db_session, case_reference="NL-2", days_waiting=20)
     unit_at(db_session, reference="U-NL")
+    unit_at(db_session, reference="U-NL-FAR", lon_lat=(4.95, 52.40))
     page = client.get(_preview(client))
     assert "Kinderrechtentoets" in page.text
     assert "Voorstellen" in page.text
+    # The explanation in Dutch, from the engine's figures; the engine's English text beside it.
+    dutch = re.findall(r'<p data-testid="explanation-nl">(.*?)</p>', page.text, re.S)
+    assert dutch and all("kind(eren) houden hun school" in text for text in dutch)
+    assert any("Beste alternatief: ymere U-NL" in " ".join(t.split()) for t in dutch), dutch
+    assert 'lang="en" data-testid="explanation"' in page.text
 
 
 def test_another_desks_run_is_not_found(
