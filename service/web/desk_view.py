@@ -1,38 +1,19 @@
-"""Helpers the desk's pages share: form actions with the status to show them again with, the
-person's own municipalities, and unit references shown next to offers and stays."""
+"""Helpers the desk's pages share: the person's own municipalities, and unit references shown
+next to offers and stays."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from service.auth.principal import Principal
-from service.core.errors import DomainError, NotFound
+from service.core.errors import NotFound
 from service.reference import service as reference
 from service.units import service as units
-from service.web.forms import FormErrors, attempt
 
 T = TypeVar("T")
-
-
-def attempt_with_status(
-    session: Session, action: Callable[[], T]
-) -> tuple[T | None, FormErrors, int]:
-    """`attempt`, and the status the form is shown again with: 409 for a conflict, else 422."""
-    seen: dict[str, int] = {}
-
-    def watched() -> T:
-        try:
-            return action()
-        except DomainError as exc:
-            seen["status"] = exc.status
-            raise
-
-    result, errors = attempt(session, watched)
-    return result, errors, 409 if seen.get("status") == 409 else 422
 
 
 def own_municipalities(session: Session, principal: Principal) -> list[tuple[str, str]]:

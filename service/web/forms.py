@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from service.core.errors import DomainError
+from service.offers.service import conflicts_as_409
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -28,9 +29,20 @@ class FormErrors:
 
     fields: dict[str, str] = field(default_factory=dict)
     summary: str | None = None
+    # The service's error behind them, when a service refused (its status, its extensions).
+    error: DomainError | None = None
 
     def __bool__(self) -> bool:
         return bool(self.fields or self.summary)
+
+    @property
+    def status(self) -> int:
+        """The status the page is shown again with: a conflict or a stale edit (412 in the API)
+        is 409 to a person, who reloads and redoes it; 403 and 404 as raised; else 422."""
+        raised = self.error.status if self.error is not None else 422
+        if raised in (409, 412):
+            return 409
+        return raised if raised in (403, 404) else 422
 
     def get(self, name: str) -> str | None:
         return self.fields.get(name)
@@ -55,7 +67,7 @@ def errors_of_validation(exc: ValidationError) -> FormErrors:
 
 
 def errors_of_domain(exc: DomainError) -> FormErrors:
-    errors = FormErrors(summary=exc.detail)
+    errors = FormErrors(summary=exc.detail, error=exc)
     for error in exc.errors or []:
         errors.fields.setdefault(_field_name(error.field), error.message)
     return errors
@@ -70,10 +82,13 @@ def validate(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, FormErr
 
 
 def attempt(session: Session, action: Callable[[], T]) -> tuple[T | None, FormErrors]:
-    """Run a service call in a savepoint; on a domain error undo it and return the errors."""
+    """Run a service call in a savepoint; on a domain error undo it and return the errors
+    (`errors.status` is the status to show the form again with). A database conflict (a double
+    booking, a deadlock) counts as a domain conflict, as it does for the API."""
     savepoint = session.begin_nested()
     try:
-        result = action()
+        with conflicts_as_409():
+            result = action()
         savepoint.commit()
         return result, FormErrors()
     except DomainError as exc:

@@ -25,9 +25,9 @@ from service.offers import service as offers
 from service.reference import service as reference
 from service.schools import service as schools
 from service.web.dependencies import DeskPage
-from service.web.desk_view import attempt_with_status, own_municipalities, unit_references_of
+from service.web.desk_view import own_municipalities, unit_references_of
 from service.web.errors import WEB_PREFIX
-from service.web.forms import FormErrors, form_values, validate
+from service.web.forms import FormErrors, attempt, form_values, validate
 from service.web.households_view import (
     PAGE_SIZE,
     SORT_COLUMNS,
@@ -142,10 +142,9 @@ async def household_register(request: Request, session: SessionDep, user: DeskPa
     values = form_values(await request.form())
     body, rows = household_body(values)
     data, errors = validate(HouseholdCreate, body)
-    status_code = 422
     if data is not None:
         valid = data
-        household, errors, status_code = attempt_with_status(
+        household, errors = attempt(
             session,
             lambda: service.register_household(session, data=valid, principal=user.principal),
         )
@@ -159,7 +158,7 @@ async def household_register(request: Request, session: SessionDep, user: DeskPa
         user,
         values=values,
         errors=errors_on_form(errors, rows),
-        status_code=status_code,
+        status_code=errors.status,
     )
 
 
@@ -255,10 +254,9 @@ async def household_eviction(
     household = service.get_household(session, household_id=household_id, principal=user.principal)
     values = form_values(await request.form())
     data, errors = validate(EvictionCreate, values)
-    status_code = 422
     if data is not None:
         valid = data
-        eviction, errors, status_code = attempt_with_status(
+        eviction, errors = attempt(
             session, lambda: service.record_eviction(session, household=household, data=valid)
         )
         if eviction is not None:
@@ -272,7 +270,7 @@ async def household_eviction(
         household_id,
         eviction_values=values,
         eviction_errors=errors,
-        status_code=status_code,
+        status_code=errors.status,
     )
 
 
@@ -283,10 +281,9 @@ async def household_stay(
     household = service.get_household(session, household_id=household_id, principal=user.principal)
     values = form_values(await request.form())
     data, errors = validate(StayCreate, values)
-    status_code = 422
     if data is not None:
         valid = data
-        stay, errors, status_code = attempt_with_status(
+        stay, errors = attempt(
             session, lambda: service.record_stay(session, household=household, data=valid)
         )
         if stay is not None:
@@ -300,5 +297,5 @@ async def household_stay(
         household_id,
         stay_values=values,
         stay_errors=errors,
-        status_code=status_code,
+        status_code=errors.status,
     )

@@ -6,7 +6,6 @@ offers, leaving out any it disagrees with. Same service calls as `POST /v1/match
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -17,10 +16,9 @@ from sqlalchemy.orm import Session
 from matching import Instance, MatchingResult
 from service.auth.principal import Principal
 from service.core.db import SessionDep
-from service.core.errors import DomainError, NotFound
+from service.core.errors import NotFound
 from service.households import service as households
 from service.offers import service as offers
-from service.offers.service import conflicts_as_409
 from service.policies import service as policies
 from service.reference import service as reference
 from service.runs import service as runs
@@ -56,23 +54,6 @@ def _run_settings(request: Request) -> RunSettings:
     # As the API: tests put their own on the app, otherwise from the environment.
     configured: RunSettings | None = getattr(request.app.state, "run_settings", None)
     return configured or get_run_settings()
-
-
-def _attempt(session: Session, action: Callable[[], T]) -> tuple[T | None, FormErrors, int]:
-    """`attempt`, plus the status the page answers with when it failed (409 for a conflict)."""
-    raised: list[DomainError] = []
-
-    def run() -> T:
-        try:
-            with conflicts_as_409():
-                return action()
-        except DomainError as exc:
-            raised.append(exc)
-            raise
-
-    result, errors = attempt(session, run)
-    status = raised[0].status if raised else 422
-    return result, errors, (status if status in (403, 404, 409) else 422)
 
 
 def _scope_options(session: Session, principal: Principal) -> list[tuple[str, str]]:
@@ -131,10 +112,9 @@ async def start_preview(
     chosen = [str(v) for v in form.getlist("municipalities")]
     policy = str(form.get("policy") or "").strip() or None
     data, errors = validate(RunCreate, {"municipalities": chosen, "policy": policy})
-    status = 422
     if data is not None:
         settings = _run_settings(request)
-        started, errors, status = _attempt(
+        started, errors = attempt(
             session,
             lambda: runs.start_run(
                 session,
@@ -155,7 +135,13 @@ async def start_preview(
     if errors.summary and "municipalities" not in errors.fields and not errors.fields:
         errors.fields["municipalities"] = errors.summary
     return _form_page(
-        request, session, user, chosen=chosen, policy=policy, errors=errors, status_code=status
+        request,
+        session,
+        user,
+        chosen=chosen,
+        policy=policy,
+        errors=errors,
+        status_code=errors.status,
     )
 
 
@@ -287,7 +273,6 @@ async def commit_preview(
             exclusions.append({"household_id": str(household_id), "reason": reason})
             index_of.append(index)
         index += 1
-    status = 422
     if not errors:
         data, errors = validate(RunCommit, {"exclusions": exclusions})
         # The model's errors name the exclusion; the page names the proposal's row.
@@ -295,7 +280,7 @@ async def commit_preview(
             _row_field(name, index_of): message for name, message in errors.fields.items()
         }
         if data is not None:
-            committed, errors, status = _attempt(
+            committed, errors = attempt(
                 session,
                 lambda: runs.commit_run(
                     session, principal=user.principal, run_id=run_id, exclusions=data.exclusions
@@ -310,7 +295,7 @@ async def commit_preview(
         errors.summary = "Please correct the fields marked below."
     session.expire(run)
     return _result_page(
-        request, session, user, run, errors=errors, submitted=submitted, status_code=status
+        request, session, user, run, errors=errors, submitted=submitted, status_code=errors.status
     )
 
 

@@ -19,9 +19,9 @@ from service.offers import service
 from service.offers.models import DeclineReason, OfferStatus, PlacementStatus
 from service.offers.schemas import EndReason, OfferAccept, OfferDecline, PlacementEnd
 from service.web.dependencies import DeskOrCorporationPage, DeskPage
-from service.web.desk_view import attempt_with_status, unit_references_of
+from service.web.desk_view import unit_references_of
 from service.web.errors import WEB_PREFIX
-from service.web.forms import FormErrors, form_values, validate
+from service.web.forms import FormErrors, attempt, form_values, validate
 from service.web.offers_view import OPEN_OFFERS_SHOWN, PAGE_SIZE, expires_soon, hours_left
 from service.web.sessions import WebUser
 from service.web.templating import render
@@ -128,17 +128,15 @@ async def offer_accept(
     service.get_visible_offer(session, principal=user.principal, offer_id=offer_id)
     values = form_values(await request.form())
     data, errors = validate(OfferAccept, values)
-    status_code = 422
     if data is not None:
         move_in_on = data.move_in_on
 
         def accept() -> object:
-            with service.conflicts_as_409():
-                return service.accept_offer(
-                    session, principal=user.principal, offer_id=offer_id, move_in_on=move_in_on
-                )
+            return service.accept_offer(
+                session, principal=user.principal, offer_id=offer_id, move_in_on=move_in_on
+            )
 
-        placement, errors, status_code = attempt_with_status(session, accept)
+        placement, errors = attempt(session, accept)
         if placement is not None:
             return RedirectResponse(f"{WEB_PREFIX}/offers?done=accepted", status_code=303)
     return _offers_page(
@@ -147,7 +145,7 @@ async def offer_accept(
         user,
         errors_of={offer_id: errors},
         values_of={offer_id: values},
-        status_code=status_code,
+        status_code=errors.status,
     )
 
 
@@ -158,21 +156,19 @@ async def offer_decline(
     service.get_visible_offer(session, principal=user.principal, offer_id=offer_id)
     values = form_values(await request.form())
     data, errors = validate(OfferDecline, values)
-    status_code = 422
     if data is not None:
         valid = data
 
         def decline() -> object:
-            with service.conflicts_as_409():
-                return service.decline_offer(
-                    session,
-                    principal=user.principal,
-                    offer_id=offer_id,
-                    reason=valid.reason,
-                    text=valid.text,
-                )
+            return service.decline_offer(
+                session,
+                principal=user.principal,
+                offer_id=offer_id,
+                reason=valid.reason,
+                text=valid.text,
+            )
 
-        offer, errors, status_code = attempt_with_status(session, decline)
+        offer, errors = attempt(session, decline)
         if offer is not None:
             return RedirectResponse(f"{WEB_PREFIX}/offers?done=declined", status_code=303)
     return _offers_page(
@@ -181,7 +177,7 @@ async def offer_decline(
         user,
         errors_of={offer_id: errors},
         values_of={offer_id: values},
-        status_code=status_code,
+        status_code=errors.status,
     )
 
 
@@ -255,17 +251,15 @@ async def placement_end(
     service.get_visible_placement(session, principal=user.principal, placement_id=placement_id)
     values = form_values(await request.form())
     data, errors = validate(PlacementEnd, values)
-    status_code = 422
     if data is not None:
         valid = data
 
         def end() -> object:
-            with service.conflicts_as_409():
-                return service.end_placement(
-                    session, principal=user.principal, placement_id=placement_id, data=valid
-                )
+            return service.end_placement(
+                session, principal=user.principal, placement_id=placement_id, data=valid
+            )
 
-        placement, errors, status_code = attempt_with_status(session, end)
+        placement, errors = attempt(session, end)
         if placement is not None:
             return RedirectResponse(f"{WEB_PREFIX}/placements?done=ended", status_code=303)
     return _placements_page(
@@ -274,5 +268,5 @@ async def placement_end(
         user,
         errors_of={placement_id: errors},
         values_of={placement_id: values},
-        status_code=status_code,
+        status_code=errors.status,
     )

@@ -5,7 +5,6 @@ calls and input models as the units API (`UnitCreate`, `UnitUpdate`, the bulk im
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -18,10 +17,8 @@ from service.auth.principal import Principal
 from service.core.bulk import BulkReport, rows_of_csv
 from service.core.concurrency import check_if_match, etag_of
 from service.core.db import SessionDep
-from service.core.errors import DomainError
 from service.core.geo import from_db
 from service.offers import service as offers
-from service.offers.service import conflicts_as_409
 from service.reference import service as reference
 from service.reference.models import Corporation
 from service.units import service as units
@@ -45,31 +42,6 @@ CSV_COLUMNS = (
     "max_occupants,wheelchair_accessible,ground_floor,pets_allowed,available_from,"
     "available_until,max_stay_days,rent_cents"
 )
-
-
-def _attempt(
-    session: Session, action: Callable[[], T]
-) -> tuple[T | None, FormErrors, DomainError | None]:
-    """`attempt`, also handing back the domain error (its status, the bulk report in it)."""
-    raised: list[DomainError] = []
-
-    def run() -> T:
-        try:
-            with conflicts_as_409():
-                return action()
-        except DomainError as exc:
-            raised.append(exc)
-            raise
-
-    result, errors = attempt(session, run)
-    return result, errors, (raised[0] if raised else None)
-
-
-def _status(error: DomainError | None) -> int:
-    if error is None:
-        return 422
-    # A stale edit (412 in the API) is a conflict to a person: reload and redo.
-    return 409 if error.status in (409, 412) else (error.status if error.status == 403 else 422)
 
 
 def _own_corporations(session: Session, principal: Principal) -> list[Corporation]:
@@ -284,14 +256,15 @@ async def create_unit(request: Request, session: SessionDep, user: CorporationPa
         data["corporation"] = corporations[0].code
     model, model_errors = validate(UnitCreate, data)
     errors = _merge(errors, model_errors)
-    error: DomainError | None = None
+    status_code = 422
     if model is not None and not errors:
-        created, action_errors, error = _attempt(
+        created, action_errors = attempt(
             session,
             lambda: units.create_unit(session, data=model, principal=user.principal),
         )
         if created is not None:
             return RedirectResponse(f"{WEB_PREFIX}/units?notice=added", status_code=303)
+        status_code = action_errors.status
         errors = _merge(errors, action_errors)
     return _form_page(
         request,
@@ -300,7 +273,7 @@ async def create_unit(request: Request, session: SessionDep, user: CorporationPa
         unit=None,
         values={**values, **{flag: flag in values for flag in FLAGS}},
         errors=errors,
-        status_code=_status(error),
+        status_code=status_code,
     )
 
 
@@ -329,7 +302,7 @@ async def update_unit(
     model, model_errors = validate(UnitUpdate, data)
     errors = _merge(errors, model_errors)
     version = str(form.get("version") or "") or None
-    error: DomainError | None = None
+    status_code = 422
     if model is not None and not errors:
 
         def change() -> Unit:
@@ -340,10 +313,11 @@ async def update_unit(
             check_if_match(version, locked)
             return units.update_unit(session, unit=locked, data=model)
 
-        updated, action_errors, error = _attempt(session, change)
+        updated, action_errors = attempt(session, change)
         if updated is not None:
             return RedirectResponse(f"{WEB_PREFIX}/units?notice=saved", status_code=303)
-        if error is not None and error.status == 412:
+        status_code = action_errors.status
+        if action_errors.error is not None and action_errors.error.status == 412:
             action_errors.summary = (
                 "Someone changed this unit after you opened the form; nothing was saved. "
                 "Reload the form to see the current values and make your change again."
@@ -357,7 +331,7 @@ async def update_unit(
         values={**values, **{flag: flag in values for flag in FLAGS}},
         errors=errors,
         version=version,
-        status_code=_status(error),
+        status_code=status_code,
     )
 
 
@@ -369,11 +343,11 @@ def withdraw_unit(
     request: Request, unit_id: uuid.UUID, session: SessionDep, user: CorporationPage
 ) -> Response:
     units.get_own_unit(session, principal=user.principal, unit_id=unit_id)
-    done, errors, error = _attempt(
+    done, errors = attempt(
         session, lambda: offers.withdraw_unit(session, principal=user.principal, unit_id=unit_id)
     )
     if done is None:
-        return _action_refused(request, error, errors)
+        return _action_refused(request, errors)
     return RedirectResponse(f"{WEB_PREFIX}/units?notice=withdrawn", status_code=303)
 
 
@@ -382,14 +356,14 @@ def reinstate_unit(
     request: Request, unit_id: uuid.UUID, session: SessionDep, user: CorporationPage
 ) -> Response:
     unit = units.get_own_unit(session, principal=user.principal, unit_id=unit_id, for_update=True)
-    done, errors, error = _attempt(session, lambda: units.reinstate_unit(session, unit=unit))
+    done, errors = attempt(session, lambda: units.reinstate_unit(session, unit=unit))
     if done is None:
-        return _action_refused(request, error, errors)
+        return _action_refused(request, errors)
     return RedirectResponse(f"{WEB_PREFIX}/units?notice=reinstated", status_code=303)
 
 
-def _action_refused(request: Request, error: DomainError | None, errors: FormErrors) -> Response:
-    status = error.status if error is not None else 409
+def _action_refused(request: Request, errors: FormErrors) -> Response:
+    status = errors.error.status if errors.error is not None else 409
     return render(
         request,
         "error.html",
@@ -463,10 +437,10 @@ async def upload_units(request: Request, session: SessionDep, user: CorporationP
             session, corporation=corporation, rows=rows_of_csv(raw), partial=partial
         )
 
-    report, errors, error = _attempt(session, store)
+    report, errors = attempt(session, store)
     if report is not None:
         return _upload_page(request, report=_readable(report), partial=partial)
-    rejected = (error.extensions or {}).get("report") if error is not None else None
+    rejected = (errors.error.extensions or {}).get("report") if errors.error else None
     if rejected is not None:
         # All or nothing: the rows' errors, and nothing stored.
         return _upload_page(
@@ -477,4 +451,4 @@ async def upload_units(request: Request, session: SessionDep, user: CorporationP
             status_code=422,
         )
     errors.fields["file"] = errors.summary or "The file could not be read."
-    return _upload_page(request, errors=errors, partial=partial, status_code=_status(error))
+    return _upload_page(request, errors=errors, partial=partial, status_code=errors.status)
