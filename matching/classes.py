@@ -49,18 +49,17 @@ def class_arcs(
     p = costs.prepared
     free_households, free_units = free_indices(p)
     empty = np.zeros(0, dtype=np.int64)
-    # Households: free, without children or declared needs, nothing declined, no safety
-    # exclusion (needs and those rules are per unit: such households keep explicit pairs).
+    # Households: free, without children, nothing declined, no safety exclusion (those rules
+    # are per unit: such households keep explicit pairs).
     grouped = np.zeros(p.n_households, dtype=bool)
     grouped[free_households] = True
-    grouped &= (p.children_count == 0) & (p.needs_mask == 0)
+    grouped &= p.children_count == 0
     if len(p.excluded_keys):
         grouped[np.unique(p.excluded_keys // max(p.n_units, 1))] = False
     for household, unsafe in p.unsafe_units.items():
         if len(unsafe):
             grouped[household] = False
-    households = np.flatnonzero(grouped)
-    if not enabled or not len(households) or not len(free_units):
+    if not enabled or not grouped.any() or not len(free_units):
         return ClassNodes(
             n_classes=0,
             household=empty,
@@ -70,6 +69,46 @@ def class_arcs(
             unit=empty,
             implied_pairs=np.zeros(len(pairs.household), dtype=bool),
         )
+    # Households without needs reach classes of units that differ in cost class, size and
+    # availability; households with needs reach classes that also share the units' features
+    # (a unit then sits in two classes, one of each kind: two class nodes may feed one unit).
+    without_needs = np.flatnonzero(grouped & (p.needs_mask == 0))
+    with_needs = np.flatnonzero(grouped & (p.needs_mask != 0))
+    parts = [
+        _group(pairs=pairs, costs=costs, policy=policy, households=households, features=features)
+        for households, features in ((without_needs, False), (with_needs, True))
+        if len(households)
+    ]
+    offsets: list[int] = np.cumsum([0] + [part.n_classes for part in parts]).tolist()
+    arc_household = np.concatenate([part.household for part in parts])
+    # Class arcs sorted by household, like the pairs.
+    by_household = np.argsort(arc_household, kind="stable")
+    return ClassNodes(
+        n_classes=offsets[-1],
+        household=arc_household[by_household],
+        klass=np.concatenate(
+            [part.klass + offset for part, offset in zip(parts, offsets, strict=False)]
+        )[by_household],
+        cost={
+            tier: np.concatenate([part.cost[tier] for part in parts])[by_household]
+            for tier in policy.tiers
+        },
+        unit_class=np.concatenate(
+            [part.unit_class + offset for part, offset in zip(parts, offsets, strict=False)]
+        ),
+        unit=np.concatenate([part.unit for part in parts]),
+        implied_pairs=np.logical_or.reduce([part.implied_pairs for part in parts]),
+    )
+
+
+def _group(
+    *, pairs: Pairs, costs: TierCosts, policy: Policy, households: IntArray, features: bool
+) -> ClassNodes:
+    """Class nodes for these households (all of one kind: with needs when `features`)."""
+    p = costs.prepared
+    _, free_units = free_indices(p)
+    grouped = np.zeros(p.n_households, dtype=bool)
+    grouped[households] = True
     # Availability splits units into a few buckets per rule (cut at the households' quartiles);
     # a household gets a class arc only where it is feasible on the bucket's least open unit,
     # and explicit pairs to the units of the buckets it only partly fits.
@@ -93,6 +132,7 @@ def class_arcs(
             p.bedrooms[units],
             p.max_occupants[units],
             bucket,
+            p.features_mask[units] if features else np.zeros(len(units), dtype=np.int64),
         ]
     )
     class_rows, unit_class = np.unique(signature, axis=0, return_inverse=True)
@@ -100,10 +140,13 @@ def class_arcs(
     n_classes = len(class_rows)
     class_bedrooms = class_rows[:, 1]
     class_occupants = class_rows[:, 2]
+    class_features = class_rows[:, 4]
     # Household → class where every hard rule holds on every unit of the class.
     fits = (p.members[households][:, None] <= class_occupants[None, :]) & (
         p.bedrooms_needed[households][:, None] <= class_bedrooms[None, :]
     )
+    if features:
+        fits &= (p.needs_mask[households][:, None] & ~class_features[None, :]) == 0
     for unit_value, household_value in zip(
         worst,
         (

@@ -49,14 +49,18 @@ class TierCosts:
         """This tier's cost of every feasible pair, in pair order (cached; may be int32)."""
         cached = self._all_pairs.get(tier)
         if cached is None:
-            cost = self._pair_cost(tier, slice(None))
-            small = len(cost) == 0 or int(np.abs(cost).max()) < 2**31 - 1
-            cached = cost.astype(np.int32) if small else cost
+            cached = self.subset_cost(tier, np.arange(len(self.pairs.household)))
             self._all_pairs[tier] = cached
         return cached
 
     def pair_cost(self, tier: TierName, pair_index: IntArray) -> IntArray:
         return np.asarray(self.all_pairs_cost(tier)[pair_index], dtype=np.int64)
+
+    def subset_cost(self, tier: TierName, pair_index: IntArray) -> npt.NDArray[np.signedinteger]:
+        """This tier's cost of the pairs `pair_index`, computed for them only (may be int32)."""
+        cost = self._pair_cost(tier, pair_index)
+        small = len(cost) == 0 or int(np.abs(cost).max()) < 2**31 - 1
+        return cost.astype(np.int32) if small else cost
 
     def _pair_cost(self, tier: TierName, pair_index: IntArray | slice) -> IntArray:
         household = self.pairs.household[pair_index]

@@ -6,14 +6,16 @@ import time
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from matching.candidates import Pairs, feasible_pairs, free_indices, prepare
-from matching.classes import class_arcs
+from matching.candidates import Pairs, Prepared, feasible_pairs, free_indices, prepare
+from matching.classes import ClassNodes, class_arcs
 from matching.costs import TierCosts, resolution_statement
 from matching.explain import Assignment, Explainer
 from matching.flow import ClassArcs, Tier, solve_lexicographic
 from matching.instance import Instance
-from matching.policies import DEFAULT_POLICY, Policy
+from matching.policies import DEFAULT_POLICY, Policy, TierName
 from matching.result import (
     MatchingResult,
     Proposal,
@@ -32,7 +34,7 @@ def solve(
     instance: Instance,
     policy: Policy = DEFAULT_POLICY,
     *,
-    candidates_per_household: int = 8,
+    candidates_per_household: int = 2,
     class_nodes: bool = True,
 ) -> MatchingResult:
     """Propose placements: hard rules never broken, tiers optimised in strict order.
@@ -58,10 +60,12 @@ def solve(
     # reach them through one class node; every other pair is an arc of its own.
     classes = class_arcs(pairs=pairs, costs=costs, policy=policy, enabled=class_nodes)
     explicit = np.flatnonzero(~classes.implied_pairs)
+    # Each tier's cost of the explicit pairs, once: the solver never needs the grouped ones.
+    explicit_cost = {tier: costs.subset_cost(tier, explicit) for tier in policy.tiers}
     tiers = [
         Tier(
             name=tier,
-            pair_cost=lambda index, tier=tier: costs.pair_cost(tier, explicit[index]),  # type: ignore[misc]
+            pair_cost=lambda index, tier=tier: explicit_cost[tier][index].astype(np.int64),  # type: ignore[misc]
             bypass_cost=costs.bypass_cost(tier, free_households),
         )
         for tier in policy.tiers
@@ -72,14 +76,22 @@ def solve(
         pair_household=local_household[pairs.household[explicit]],
         pair_unit=local_unit[pairs.unit[explicit]],
         tiers=tiers,
-        initial_candidates=_initial_candidates(
-            pairs=pairs,
-            pair_index=explicit,
-            costs=costs,
-            policy=policy,
-            per_household=candidates_per_household,
+        initial_candidates=np.concatenate(
+            [
+                _initial_candidates(
+                    pairs=pairs,
+                    pair_index=explicit,
+                    explicit_cost=explicit_cost,
+                    prepared=prepared,
+                    policy=policy,
+                    per_household=candidates_per_household,
+                ),
+                _initial_class_candidates(
+                    classes=classes, costs=costs, policy=policy, per_kind=candidates_per_household
+                ),
+            ]
         ),
-        added_per_household=16 * candidates_per_household,
+        added_per_household=16,
         class_arcs=ClassArcs(
             n_classes=classes.n_classes,
             household=local_household[classes.household],
@@ -152,11 +164,18 @@ def solve(
 
 
 def _initial_candidates(
-    *, pairs: Pairs, pair_index: IntArray, costs: TierCosts, policy: Policy, per_household: int
+    *,
+    pairs: Pairs,
+    pair_index: IntArray,
+    explicit_cost: dict[TierName, npt.NDArray[np.signedinteger]],
+    prepared: Prepared,
+    policy: Policy,
+    per_household: int,
 ) -> npt.NDArray[np.bool_]:
     """Each household's few best units by its own costs: a guess that pricing then makes exact.
 
-    Over the pairs `pair_index` (sorted) only; the result is a mask over them.
+    Over the pairs `pair_index` (sorted) only; the result is a mask over them. Vectorised: a
+    few passes of segment minima instead of a loop per household.
     """
     n_pairs = len(pair_index)
     chosen = np.zeros(n_pairs, dtype=bool)
@@ -166,47 +185,51 @@ def _initial_candidates(
     pair_unit = pairs.unit[pair_index]
     secondary = [t for t in policy.tiers if t != "placement"]
     # Only for ranking the guess: the first tier after placement, fit breaking its ties.
-    key = costs.pair_cost(secondary[0], pair_index).astype(np.float64)
-    key += costs.pair_cost("fit", pair_index) / 1000.0
-    # Among equals (a household without children is indifferent between many units), prefer
-    # units few others can use, so the first guess leaves contested units to those who need them.
-    demand = np.bincount(pair_unit, minlength=costs.prepared.n_units).astype(np.float64)
-    key += demand[pair_unit] / (demand.max() + 1.0) / 1000.0
-    bounds = np.flatnonzero(np.r_[True, pair_household[1:] != pair_household[:-1], True])
-    starts, stops = bounds[:-1], bounds[1:]
+    key = explicit_cost[secondary[0]].astype(np.float64)
+    key += explicit_cost["fit"] / 1000.0
+    new_household = np.r_[True, pair_household[1:] != pair_household[:-1]]
+    starts = np.flatnonzero(new_household)
+    household_of_pair = np.cumsum(new_household) - 1
     # The best few of every unit kind: waiting earns more on a transitional unit, so everyone's
     # very best are transitional units and competition decides who ends up on the others.
-    kind_code = costs.prepared.kind_code
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        if stop - start <= per_household:
-            chosen[start:stop] = True
-            continue
-        segment_key = key[start:stop]
-        segment_kind = kind_code[pair_unit[start:stop]]
-        for kind in range(3):
-            of_kind = np.flatnonzero(segment_kind == kind)
-            if len(of_kind) <= per_household:
-                chosen[start + of_kind] = True
-            else:
-                best = np.argpartition(segment_key[of_kind], per_household)[:per_household]
-                chosen[start + of_kind[best]] = True
-    # Plus each unit's few best households: competition for a unit shows from its side.
-    if pair_unit.max(initial=0) < 2**16:
-        by_unit = np.argsort(pair_unit.astype(np.uint16), kind="stable")
-    else:
-        by_unit = np.argsort(pair_unit, kind="stable")
-    unit_sorted = pair_unit[by_unit]
-    unit_bounds = np.flatnonzero(np.r_[True, unit_sorted[1:] != unit_sorted[:-1], True])
-    key_by_unit = key[by_unit]
-    for start, stop in zip(unit_bounds[:-1].tolist(), unit_bounds[1:].tolist(), strict=True):
-        if stop - start <= per_household:
-            chosen[by_unit[start:stop]] = True
-        else:
-            best = np.argpartition(key_by_unit[start:stop], per_household)[:per_household]
-            chosen[by_unit[start + best]] = True
+    kind_code = prepared.kind_code[pair_unit]
+    for kind in range(3):
+        remaining = np.where(kind_code == kind, key, np.inf)
+        for _ in range(per_household):
+            best = np.minimum.reduceat(remaining, starts)[household_of_pair]
+            at_best = np.flatnonzero((remaining == best) & (remaining < np.inf))
+            if not len(at_best):
+                break
+            # The first (lowest unit id) of each household's best.
+            first = at_best[
+                np.r_[True, household_of_pair[at_best][1:] != household_of_pair[at_best][:-1]]
+            ]
+            chosen[first] = True
+            remaining[first] = np.inf
+    # Plus each unit's few best households: competition for a unit shows from its side (a unit
+    # in nobody's guess would look free and price many pairs negative).
+    unit_order = _sorted_by_group(group=pair_unit, key=explicit_cost[secondary[0]])
+    unit_sorted = pair_unit[unit_order]
+    unit_first = np.r_[True, unit_sorted[1:] != unit_sorted[:-1]]
+    rank = np.arange(n_pairs) - np.maximum.accumulate(np.where(unit_first, np.arange(n_pairs), 0))
+    chosen[unit_order[rank < per_household]] = True
+    # Plus a maximum matching (Hopcroft–Karp), so the first flow can place everyone it may.
+    matched_unit = maximum_bipartite_matching(
+        csr_matrix(
+            (np.ones(n_pairs, dtype=np.int8), pair_unit, np.r_[starts, n_pairs]),
+            shape=(len(starts), prepared.n_units),
+        ),
+        perm_type="column",
+    )
+    has_unit = np.flatnonzero(matched_unit >= 0)
+    row_unit_key = household_of_pair * prepared.n_units + pair_unit
+    chosen[np.searchsorted(row_unit_key, has_unit * prepared.n_units + matched_unit[has_unit])] = (
+        True
+    )
     # Plus a greedy placement (the most constrained household first takes its best free unit),
     # so the first flow already places nearly everyone and pricing only has to improve it.
-    taken = np.zeros(int(pair_unit.max()) + 1, dtype=bool)
+    stops = np.r_[starts[1:], n_pairs]
+    taken = np.zeros(prepared.n_units, dtype=bool)
     for group in np.argsort(stops - starts, kind="stable").tolist():
         start, stop = int(starts[group]), int(stops[group])
         free = ~taken[pair_unit[start:stop]]
@@ -214,6 +237,49 @@ def _initial_candidates(
             best_free = start + int(np.argmin(np.where(free, key[start:stop], np.inf)))
             chosen[best_free] = True
             taken[pair_unit[best_free]] = True
+    return chosen
+
+
+def _sorted_by_group(*, group: IntArray, key: npt.NDArray[np.signedinteger]) -> IntArray:
+    """The order that sorts by group, then key, then position (like a stable lexsort).
+
+    Packs (group, key, position) into one int64 and sorts values, not indices: NumPy's value
+    sort is several times faster than an argsort of the same array.
+    """
+    n = len(group)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    low = int(key.min())
+    key_bits = max(int(key.max()) - low, 1).bit_length()
+    position_bits = max(n - 1, 1).bit_length()
+    group_bits = max(int(group.max()), 1).bit_length()
+    if group_bits + key_bits + position_bits > 63:
+        return np.lexsort((np.arange(n), key, group)).astype(np.int64)
+    packed = group.astype(np.int64) << (key_bits + position_bits)
+    packed |= (key.astype(np.int64) - low) << position_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << position_bits) - 1)
+
+
+def _initial_class_candidates(
+    *, classes: ClassNodes, costs: TierCosts, policy: Policy, per_kind: int
+) -> npt.NDArray[np.bool_]:
+    """Each grouped household's few best classes of either kind (transitional or not)."""
+    chosen = np.zeros(len(classes.household), dtype=bool)
+    if not len(chosen):
+        return chosen
+    secondary = [t for t in policy.tiers if t != "placement"]
+    key = classes.cost[secondary[0]].astype(np.float64) + classes.cost["fit"] / 1000.0
+    first_unit_of_class = np.unique(classes.unit_class, return_index=True)[1]
+    transitional = costs.prepared.is_transitional[classes.unit[first_unit_of_class]]
+    kind = transitional[classes.klass]
+    # Rank within (household, kind) by key: one lexsort, then the first few of each group.
+    order = np.lexsort((classes.klass, key, kind, classes.household))
+    group = classes.household[order] * 2 + kind[order]
+    first = np.searchsorted(group, group, side="left")
+    rank = np.arange(len(order)) - first
+    chosen[order[rank < per_kind]] = True
     return chosen
 
 

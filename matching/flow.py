@@ -20,13 +20,14 @@ all pairs (LP duality): the dual bound, computed from the potentials, must equal
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 _log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ _UNREACHED = 2**60
 # needs a phase per bit of cost range, so huge weights slow every solve down (measured: 2,000
 # households, merged placement weights ~10^13 made each solve 2–4× slower than separate tiers).
 _MERGE_LIMIT = 2**31
+# Pricing rounds that add at most this many arcs first try to keep the flow (see the loop), with
+# at most this many relaxation passes before solving again instead.
+_REPAIR_LIMIT = 2_000
+_REPAIR_PASSES = 400
 
 
 class FlowSolverError(RuntimeError):
@@ -156,8 +161,10 @@ def solve_lexicographic(
     supply[:n_households] = 1
     supply[sink] = -n_households
     alive: IntArray = np.arange(len(pair_household), dtype=index_type)
-    # Class arcs are few: always candidates.
-    in_candidates = np.concatenate([initial_candidates, np.ones(n_arcs - n_pairs, dtype=bool)])
+    # `initial_candidates` covers the pairs, then optionally the household → class arcs; the
+    # arcs after it (class → unit: one per unit) are always candidates.
+    in_candidates = np.ones(n_arcs, dtype=bool)
+    in_candidates[: len(initial_candidates)] = initial_candidates
     forced_pairs = np.zeros(0, dtype=np.int64)
     bypass_state = np.full(n_households, _FREE, dtype=np.int8)
     sink_state = np.full(n_units, _FREE, dtype=np.int8)
@@ -198,6 +205,37 @@ def solve_lexicographic(
             tier_pair_costs.append(lower_pair_cost)
         position += len(group)
         _check_cost_range(pair_cost, bypass_cost, n_nodes)
+        group_names = [t.name for t in group]
+
+        if not results and len(group) == 1:
+            # A first tier that only counts who is placed is proven by a maximum flow alone
+            # when that places every household that has an arc at all (see `_cover`).
+            cover = _cover(
+                tails=pair_household[alive],
+                heads=unit_node[alive],
+                in_candidates=in_candidates[alive],
+                pair_cost=pair_cost,
+                bypass_cost=bypass_cost,
+                n_households=n_households,
+                n_nodes=n_nodes,
+                sink=sink,
+            )
+            if cover is not None:
+                placeable, cover_arcs = cover
+                objective = int(bypass_cost[~placeable].sum())
+                results.append(TierResult(group[0].name, objective, objective, group_names))
+                # The face: every household with an arc is placed in every optimum (its bypass
+                # goes), the others never are; pair arcs cost nothing in this tier, so any
+                # flow with those bypasses is optimal and every pair arc stays.
+                bypass_state[placeable] = _REMOVED
+                bypass_state[~placeable] = _FORCED
+                supply[np.flatnonzero(~placeable)] -= 1
+                supply[sink] += int((~placeable).sum())
+                flow_pairs = alive[cover_arcs].astype(np.int64)
+                in_candidates[flow_pairs] = True
+                _log.debug("tier %s proven by a covering maximum flow", group_names)
+                continue
+
         alive_unit_node = unit_node[alive]
         # Reduced costs of every pair on the face, recomputed in place each round.
         reduced = np.empty(len(alive), dtype=np.int64)
@@ -208,30 +246,34 @@ def solve_lexicographic(
             + int(tier.bypass_cost[bypass_state == _FORCED].sum())
             for tier in group
         ]
-        while True:
+        free_bypass = np.flatnonzero(bypass_state == _FREE)
+        free_sink = np.flatnonzero(sink_state == _FREE)
+
+        network = functools.partial(
+            _network,
+            pair_tails=pair_household[alive],
+            pair_heads=unit_node[alive],
+            pair_costs=pair_cost,
+            free_bypass=free_bypass,
+            bypass_costs=bypass_cost[free_bypass],
+            free_sink=free_sink,
+            n_households=n_households,
+            sink=sink,
+        )
+
+        solved = False
+        last_potential: IntArray | None = None
+        while not solved:
             pricing_rounds += 1
             # Variables: the candidate pair arcs, the free bypass arcs, the free unit→sink arcs.
             chosen = np.flatnonzero(in_candidates[alive])
-            free_bypass = np.flatnonzero(bypass_state == _FREE)
-            free_sink = np.flatnonzero(sink_state == _FREE)
-            tails = np.concatenate(
-                [pair_household[alive[chosen]], free_bypass, n_households + free_sink]
-            )
-            heads = np.concatenate(
-                [
-                    unit_node[alive[chosen]],
-                    np.full(len(free_bypass), sink, dtype=np.int64),
-                    np.full(len(free_sink), sink, dtype=np.int64),
-                ]
-            )
-            costs = np.concatenate(
-                [pair_cost[chosen], bypass_cost[free_bypass], np.zeros(len(free_sink), np.int64)]
-            )
+            tails, heads, costs = network(chosen=chosen)
             # Constraints (flow conservation with these supplies) and objective, then solve.
             flows = _min_cost_flow(
                 tails=tails, heads=heads, costs=costs, supply=supply, n_nodes=n_nodes
             )
-            potential = _potentials(
+            # The last round's potentials are a good start: prices move little between rounds.
+            potential: IntArray | None = _potentials(
                 tails=tails,
                 heads=heads,
                 costs=costs,
@@ -239,33 +281,69 @@ def solve_lexicographic(
                 n_nodes=n_nodes,
                 sink=sink,
                 first_unit=n_households,
+                start=last_potential,
             )
-            # Pricing: a left-out pair with negative reduced cost could still improve this tier.
-            np.take(potential, alive_household, out=reduced)
-            np.take(potential, alive_unit_node, out=unit_price)
-            reduced -= unit_price
-            reduced += pair_cost
-            negative = reduced < 0
-            negative &= ~in_candidates[alive]
-            improving = np.flatnonzero(negative)
-            del negative
-            _log.debug(
-                "tiers %s: %d pairs on the face, %d candidates, objective %d, %d price negative",
-                [t.name for t in group],
-                len(alive),
-                len(chosen),
-                int((costs * flows).sum()),
-                len(improving),
-            )
-            if not len(improving):
-                break
-            added = _most_negative_per_household(
-                positions=improving,
-                reduced=reduced[improving],
-                household=alive_household[improving],
-                limit=added_per_household,
-            )
-            in_candidates[alive[added]] = True
+            last_potential = potential
+            while potential is not None:
+                # Pricing: a left-out pair with negative reduced cost could still improve.
+                np.take(potential, alive_household, out=reduced)
+                np.take(potential, alive_unit_node, out=unit_price)
+                reduced -= unit_price
+                reduced += pair_cost
+                negative = reduced < 0
+                negative &= ~in_candidates[alive]
+                improving = np.flatnonzero(negative)
+                del negative
+                _log.debug(
+                    "tiers %s: %d pairs on the face, %d candidates, objective %d, "
+                    "%d price negative",
+                    group_names,
+                    len(alive),
+                    len(chosen),
+                    int((costs * flows).sum()),
+                    len(improving),
+                )
+                if not len(improving):
+                    solved = True
+                    break
+                added = _most_negative_per_household(
+                    positions=improving,
+                    reduced=reduced[improving],
+                    household=alive_household[improving],
+                    limit=added_per_household,
+                )
+                in_candidates[alive[added]] = True
+                if len(added) > _REPAIR_LIMIT:
+                    break
+                # Few new arcs: the flow is still optimal unless they close a negative cycle.
+                # Then potentials for the larger network follow from the old ones by a few
+                # relaxations, without solving again; otherwise (or if they take too long)
+                # solve again.
+                flow_by_position = np.zeros(len(alive), dtype=np.int64)
+                flow_by_position[chosen] = flows[: len(chosen)]
+                other_flows = flows[len(chosen) :]
+                chosen = np.flatnonzero(in_candidates[alive])
+                flows = np.concatenate([flow_by_position[chosen], other_flows])
+                tails, heads, costs = network(chosen=chosen)
+                potential = _potentials(
+                    tails=tails,
+                    heads=heads,
+                    costs=costs,
+                    flows=flows,
+                    n_nodes=n_nodes,
+                    sink=sink,
+                    first_unit=n_households,
+                    start=potential,
+                    max_passes=_REPAIR_PASSES,
+                )
+                if potential is not None:
+                    last_potential = potential
+                _log.debug(
+                    "repair with %d new arcs: %s",
+                    len(added),
+                    "flow kept" if potential is not None else "solve again",
+                )
+        assert potential is not None
 
         # LP duality: the dual bound from the potentials equals the objective at an optimum.
         combined_objective = int((costs * flows).sum())
@@ -273,7 +351,7 @@ def solve_lexicographic(
         dual_bound = -int((supply * potential).sum()) - int(np.maximum(0, -arc_reduced).sum())
         if dual_bound != combined_objective:
             raise FlowSolverError(
-                f"tiers {[t.name for t in group]}: dual bound {dual_bound} differs from "
+                f"tiers {group_names}: dual bound {dual_bound} differs from "
                 f"objective {combined_objective}"
             )
         used_pairs = chosen[flows[: len(chosen)] > 0]
@@ -286,14 +364,7 @@ def solve_lexicographic(
             )
             # The weights make the combined optimum lexicographic, so each tier's objective is
             # its proven optimum given the tiers above.
-            results.append(
-                TierResult(
-                    name=tier.name,
-                    objective=objective,
-                    bound=objective,
-                    solved_with=[t.name for t in group],
-                )
-            )
+            results.append(TierResult(tier.name, objective, objective, group_names))
         flow_pairs = alive[used_pairs].astype(np.int64)
 
         # Restrict every arc to the optimal face of this tier (complementary slackness); the
@@ -306,7 +377,6 @@ def solve_lexicographic(
         alive = alive[reduced == 0]
         del reduced, pair_cost, tier_pair_costs, alive_household
 
-        free_bypass = np.flatnonzero(bypass_state == _FREE)
         bypass_reduced = bypass_cost[free_bypass] + potential[free_bypass] - potential[sink]
         bypass_state[free_bypass[bypass_reduced > 0]] = _REMOVED
         forced_bypass = free_bypass[bypass_reduced < 0]
@@ -314,7 +384,6 @@ def solve_lexicographic(
         supply[forced_bypass] -= 1
         supply[sink] += len(forced_bypass)
 
-        free_sink = np.flatnonzero(sink_state == _FREE)
         sink_reduced = potential[n_households + free_sink] - potential[sink]
         sink_state[free_sink[sink_reduced > 0]] = _REMOVED
         forced_sink = free_sink[sink_reduced < 0]
@@ -333,7 +402,8 @@ def solve_lexicographic(
         alive = alive[useful]
 
     pair_of_household = np.full(n_households, -1, dtype=np.int64)
-    placed = np.concatenate([forced_pairs, flow_pairs])
+    # The last tier's flow also runs over the arcs its own face forced: count each arc once.
+    placed = np.unique(np.concatenate([forced_pairs, flow_pairs]))
     placed_pairs = placed[placed < n_pairs]
     pair_of_household[pair_household[placed_pairs]] = placed_pairs
     return LexicographicSolution(
@@ -345,6 +415,31 @@ def solve_lexicographic(
         candidate_pairs=int(in_candidates.sum()),
         pricing_rounds=pricing_rounds,
     )
+
+
+def _network(
+    *,
+    chosen: IntArray,
+    pair_tails: IntArray,
+    pair_heads: IntArray,
+    pair_costs: IntArray,
+    free_bypass: IntArray,
+    bypass_costs: IntArray,
+    free_sink: IntArray,
+    n_households: int,
+    sink: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Arcs (tails, heads, costs): the chosen pair arcs, free bypass arcs, free sink arcs."""
+    tails = np.concatenate([pair_tails[chosen], free_bypass, n_households + free_sink])
+    heads = np.concatenate(
+        [
+            pair_heads[chosen],
+            np.full(len(free_bypass), sink, dtype=np.int64),
+            np.full(len(free_sink), sink, dtype=np.int64),
+        ]
+    )
+    costs = np.concatenate([pair_costs[chosen], bypass_costs, np.zeros(len(free_sink), np.int64)])
+    return tails, heads, costs
 
 
 def _largest(costs: IntArray) -> int:
@@ -465,7 +560,9 @@ def _potentials(
     n_nodes: int,
     sink: int,
     first_unit: int,
-) -> IntArray:
+    start: IntArray | None = None,
+    max_passes: int | None = None,
+) -> IntArray | None:
     """Node potentials with non-negative reduced cost on every residual arc.
 
     Shortest-path distances from the sink in the residual graph (vectorised label-correcting
@@ -473,49 +570,134 @@ def _potentials(
     lowered to the least potential its own arcs allow: any feasible potential is an optimal dual,
     and low unit prices keep left-out pairs from pricing negative without reason (a unit nobody
     wanted yet must not look expensive), so pricing needs fewer rounds.
+
+    With `start` (potentials feasible for all but a few arcs), relaxation starts from them
+    instead; it converges, to feasible potentials, exactly when the residual graph has no
+    negative cycle, i.e. when the flow is optimal for these arcs. Returns None when that takes
+    more than `max_passes` passes (a negative cycle, or a long chain of changes).
     """
     used = flows > 0
     residual_tail = np.where(used, heads, tails)
     residual_head = np.where(used, tails, heads)
     residual_cost = np.where(used, -costs, costs)
-    order = np.argsort(residual_head, kind="stable")
+    if not len(residual_tail):
+        return np.zeros(n_nodes, dtype=np.int64)
+    # Out-arcs of each node as ranges (arcs sorted by tail).
+    order = np.argsort(residual_tail, kind="stable")
     residual_tail = residual_tail[order]
     residual_head = residual_head[order]
     residual_cost = residual_cost[order]
-    potential = np.full(n_nodes, _UNREACHED, dtype=np.int64)
-    potential[sink] = 0
-    if not len(order):
-        return np.zeros(n_nodes, dtype=np.int64)
-    group_start = np.flatnonzero(np.r_[True, residual_head[1:] != residual_head[:-1]])
-    group_head = residual_head[group_start]
+    out_start = np.searchsorted(residual_tail, np.arange(n_nodes + 1))
+    if start is None:
+        potential = np.full(n_nodes, _UNREACHED, dtype=np.int64)
+        potential[sink] = 0
+        active = np.asarray([sink], dtype=np.int64)
+    else:
+        potential = start.copy()
+        active = np.arange(n_nodes, dtype=np.int64)
+    passes = n_nodes + 2 if max_passes is None else max_passes
 
-    def relax() -> None:
-        for _ in range(n_nodes + 2):
-            best = np.minimum.reduceat(potential[residual_tail] + residual_cost, group_start)
-            improved = best < potential[group_head]
-            if not improved.any():
-                return
-            potential[group_head[improved]] = best[improved]
-        raise FlowSolverError("negative cycle in the residual graph: the flow was not optimal")
+    fell = np.zeros(n_nodes, dtype=bool)
 
-    relax()
+    def relax(active: IntArray) -> bool:
+        """Label-correcting passes over the out-arcs of the nodes whose label just fell."""
+        for _ in range(passes):
+            first, stop = out_start[active], out_start[active + 1]
+            count = stop - first
+            total = int(count.sum())
+            if not total:
+                return True
+            arcs = np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)
+            offered = potential[residual_tail[arcs]] + residual_cost[arcs]
+            head = residual_head[arcs]
+            better = offered < potential[head]
+            if not better.any():
+                return True
+            head, offered = head[better], offered[better]
+            np.minimum.at(potential, head, offered)
+            fell[head] = True
+            active = np.flatnonzero(fell)
+            fell[active] = False
+        if max_passes is None:
+            raise FlowSolverError("negative cycle in the residual graph: the flow was not optimal")
+        return False
+
+    if not relax(active):
+        return None
     unreached = potential >= _UNREACHED // 2
     if unreached.any():
         # Above every reached node by more than any arc cost: arcs into reached nodes hold.
         reached_max = int(potential[~unreached].max())
         potential[unreached] = reached_max + int(np.abs(residual_cost).max()) + 1
-        relax()
-    # Lower each unit to the largest (head potential − cost) over its residual out-arcs.
-    from_unit = (residual_tail >= first_unit) & (residual_tail < sink)
-    lowest = np.full(n_nodes, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(
-        lowest,
-        residual_tail[from_unit],
-        potential[residual_head[from_unit]] - residual_cost[from_unit],
-    )
-    has_out = lowest > np.iinfo(np.int64).min
-    potential[has_out] = np.minimum(potential[has_out], lowest[has_out])
+        if not relax(np.flatnonzero(unreached)):
+            return None
+    # Lower each unit, then each class node (whose arcs lead to units), to the largest
+    # (head potential − cost) over its residual out-arcs.
+    for lowered in (
+        (residual_tail >= first_unit) & (residual_tail < sink),
+        residual_tail > sink,
+    ):
+        lowest = np.full(n_nodes, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(
+            lowest,
+            residual_tail[lowered],
+            potential[residual_head[lowered]] - residual_cost[lowered],
+        )
+        has_out = lowest > np.iinfo(np.int64).min
+        potential[has_out] = np.minimum(potential[has_out], lowest[has_out])
     return potential
+
+
+def _cover(
+    *,
+    tails: IntArray,
+    heads: IntArray,
+    in_candidates: BoolArray,
+    pair_cost: IntArray,
+    bypass_cost: IntArray,
+    n_households: int,
+    n_nodes: int,
+    sink: int,
+) -> tuple[BoolArray, IntArray] | None:
+    """Prove a tier that only counts who is placed by one maximum flow, if it places everyone.
+
+    When pair arcs cost nothing and every bypass costs something, no flow can do better than
+    placing every household that has an arc; a flow that does is optimal, whatever the weights.
+    A maximum flow over the candidate arcs (much cheaper than a min-cost flow) may find one.
+    Returns (households with an arc, arc positions carrying flow), or None when it finds none
+    (or the tier is not of that kind): then solve as usual.
+    """
+    if pair_cost.any() or (bypass_cost <= 0).any():
+        return None
+    from_household = tails < n_households
+    placeable = np.zeros(n_households, dtype=bool)
+    placeable[tails[from_household]] = True
+    needed = int(placeable.sum())
+    # Over the candidate arcs only: over all of them it costs more than it saves when it fails.
+    for arcs in (np.flatnonzero(in_candidates),):
+        source = n_nodes
+        solver = max_flow.SimpleMaxFlow()
+        households = np.flatnonzero(placeable)
+        units_and_classes = np.unique(heads[arcs])
+        units = units_and_classes[units_and_classes < sink]
+        solver.add_arcs_with_capacity(
+            np.concatenate([np.full(len(households), source), tails[arcs], units]),
+            np.concatenate([households, heads[arcs], np.full(len(units), sink)]),
+            np.concatenate(
+                [
+                    np.ones(len(households), dtype=np.int64),
+                    # Class → unit arcs pass one household each, like pair arcs.
+                    np.ones(len(arcs), dtype=np.int64),
+                    np.ones(len(units), dtype=np.int64),
+                ]
+            ),
+        )
+        if solver.solve(source, sink) != solver.OPTIMAL:
+            raise FlowSolverError("maximum flow did not finish")
+        if solver.optimal_flow() == needed:
+            arc_flow = solver.flows(np.arange(len(households), len(households) + len(arcs)))
+            return placeable, arcs[np.asarray(arc_flow) > 0]
+    return None
 
 
 def _most_negative_per_household(

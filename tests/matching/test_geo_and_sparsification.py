@@ -139,8 +139,17 @@ def test_class_arcs_stand_for_exactly_the_feasible_pairs_they_replace() -> None:
             zip(classes.household.tolist(), classes.klass.tolist(), strict=True)
         )
     }
-    unit_class = dict(zip(classes.unit.tolist(), classes.unit_class.tolist(), strict=True))
+    # A unit may sit in several classes (one per kind of household), but each pair has exactly
+    # one path household → class → unit.
+    classes_of_unit: dict[int, list[int]] = {}
+    for unit, klass in zip(classes.unit.tolist(), classes.unit_class.tolist(), strict=True):
+        classes_of_unit.setdefault(unit, []).append(klass)
+    assert any(len(of_unit) > 1 for of_unit in classes_of_unit.values())
     for tier in DEFAULT_POLICY.tiers:
         for (household, unit), pair in list(by_pair.items())[:2000]:
-            arc = class_cost[(household, unit_class[unit])]
+            (arc,) = [
+                class_cost[(household, klass)]
+                for klass in classes_of_unit[unit]
+                if (household, klass) in class_cost
+            ]
             assert costs.pair_cost(tier, np.asarray([pair]))[0] == classes.cost[tier][arc]
