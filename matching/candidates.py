@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
 
 from matching.geo import geodesic_km_exact, pairs_within
 from matching.instance import NEEDS, Child, Instance, Unit
@@ -248,105 +248,167 @@ def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
 def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
     """Every pair of a free household and a free unit that breaks no hard rule.
 
-    Vectorised, without a loop over households: families get the units within reach of every
-    child (a unit reached by all c children of a household appears c times among its children's
-    trips); households without children are checked against every free unit in blocks.
+    Vectorised, without a loop over households or pairs: households are checked against every
+    unit in blocks of a boolean matrix (a byte per household and unit, a few MB, so each pass over
+    a block stays in cache). In a family's rows a unit must also be reached by every child: a
+    unit reached by all c children of a household appears c times among its children's trips.
     """
-    free_households, free_units = free_indices(prepared)
     p = prepared
-    household_free = np.zeros(p.n_households, dtype=bool)
-    household_free[free_households] = True
-    unit_is_free = np.zeros(p.n_units, dtype=bool)
-    unit_is_free[free_units] = True
-
-    # Families: school reach is the intersection over the children. Summing each child's row of
-    # (child × unit) trips into its household's row (a sparse product, child by child in order)
-    # counts how many children reach a unit: within reach of all of them when the count is theirs.
-    keep = unit_is_free[p.trip_unit] & household_free[p.child_household[p.trip_child]]
-    if keep.all():
-        trip_child, trip_unit, trip_km = p.trip_child, p.trip_unit, p.trip_km
-    else:
-        trip_child, trip_unit, trip_km = p.trip_child[keep], p.trip_unit[keep], p.trip_km[keep]
-    del keep
-    n_children = len(p.child_ids)
-    child_rows = np.searchsorted(trip_child, np.arange(n_children + 1))
-    to_household = csr_matrix(
-        (np.ones(n_children), (p.child_household, np.arange(n_children))),
-        shape=(p.n_households, n_children),
-    )
-
-    def per_household(values: FloatArray) -> csr_matrix:
-        trips = csr_matrix((values, trip_unit, child_rows), shape=(n_children, p.n_units))
-        summed = to_household @ trips
-        summed.sort_indices()
-        return summed
-
-    reached_by = per_household(np.ones(len(trip_unit)))
-    family_household = np.repeat(
-        np.arange(p.n_households, dtype=np.int64), np.diff(reached_by.indptr)
-    )
-    family_unit = reached_by.indices.astype(np.int64)
-    within_reach = reached_by.data == p.children_count[family_household]
-    family_household = family_household[within_reach]
-    family_unit = family_unit[within_reach]
-    del reached_by, within_reach
-    # Trip points and km per pair, summed child by child in order (the same rounding every
-    # time); each child's trip to the unit is found by one search over (child, unit) keys.
-    trip_points = (trip_km / policy.trip_scale_km) ** policy.trip_power
-    trip_keys = trip_child * p.n_units + trip_unit
+    n_units = p.n_units
+    household_free = np.ones(p.n_households, dtype=bool)
+    household_free[p.fixed_household] = False
+    rules = _BlockRules(prepared=p)
     first_child = np.searchsorted(p.child_household, np.arange(p.n_households + 1))
-    family_points = np.zeros(len(family_household))
-    family_km = np.zeros(len(family_household))
-    for nth in range(int(p.children_count.max(initial=0))):
-        with_nth = np.flatnonzero(p.children_count[family_household] > nth)
-        child = first_child[family_household[with_nth]] + nth
-        at = np.searchsorted(trip_keys, child * p.n_units + family_unit[with_nth])
-        family_points[with_nth] += trip_points[at]
-        family_km[with_nth] += trip_km[at]
-    del trip_points, trip_keys
-    ok = pair_rules_hold(prepared=p, household=family_household, unit=family_unit)
-    family_household, family_unit = family_household[ok], family_unit[ok]
-    family_points, family_km = family_points[ok], family_km[ok]
+    trip_bounds = p.child_trip_bounds
+    trips_per_child = np.diff(trip_bounds)
+    # A household's count of children reaching a unit; a byte suffices for any real family.
+    reach_dtype = np.uint8 if p.children_count.max(initial=0) < 255 else np.int64
+    pairs_per_household = np.zeros(p.n_households, dtype=np.int64)
+    # Whether each (child, unit) trip belongs to a feasible pair: these trips, in order, are each
+    # family's pairs once per child.
+    trip_feasible = np.zeros(len(p.trip_unit), dtype=bool)
+    # Per block, its feasible cells (household row × units + unit) in order.
+    block_cells: list[IntArray] = []
+    rows_per_block = max(1, _BLOCK_BYTES // max(n_units, 1))
+    for first in range(0, p.n_households, rows_per_block):
+        stop = min(first + rows_per_block, p.n_households)
+        ok = rules.hold(first=first, stop=stop)
+        ok[~household_free[first:stop]] = False
+        children = slice(int(first_child[first]), int(first_child[stop]))
+        if children.stop > children.start:
+            first_trip = int(trip_bounds[children.start])
+            stop_trip = int(trip_bounds[children.stop])
+            keys = np.repeat(
+                (p.child_household[children] - first) * n_units, trips_per_child[children]
+            )
+            keys += p.trip_unit[first_trip:stop_trip]
+            reached_by = np.zeros(ok.size, dtype=reach_dtype)
+            np.add.at(reached_by, keys, np.ones(len(keys), dtype=reach_dtype))
+            ok &= reached_by.reshape(ok.shape) == p.children_count[first:stop, None]
+            trip_feasible[first_trip:stop_trip] = ok.reshape(-1)[keys]
+        cells = np.flatnonzero(ok)
+        pairs_per_household[first:stop] = np.diff(
+            np.searchsorted(cells, np.arange(stop - first + 1) * n_units)
+        )
+        block_cells.append(cells)
 
-    # Households without children: every free unit, checked in blocks of households into one
-    # boolean matrix (a byte per household and unit).
-    childless = free_households[p.children_count[free_households] == 0]
-    childless_ok = np.zeros((len(childless), len(free_units)), dtype=bool)
-    block = max(1, 4_000_000 // max(len(free_units), 1))
-    for first in range(0, len(childless), block):
-        households = childless[first : first + block]
-        childless_ok[first : first + len(households)] = pair_rules_hold(
-            prepared=p, household=households[:, None], unit=free_units[None, :]
-        ).reshape(len(households), len(free_units))
-
-    # Every pair in its place, households in order, units in order within each household: the
-    # output arrays are written once, without intermediate copies.
-    count = np.bincount(family_household, minlength=p.n_households)
-    count[childless] = childless_ok.sum(axis=1)
-    offset = np.cumsum(count) - count
-    n_pairs = int(count.sum())
-    household = np.empty(n_pairs, dtype=np.int64)
+    # Every pair in its place, households in order, units in order within each household.
+    n_pairs = int(pairs_per_household.sum())
+    household = np.repeat(np.arange(p.n_households, dtype=np.int64), pairs_per_household)
     unit = np.empty(n_pairs, dtype=np.int64)
+    at = 0
+    for cells in block_cells:
+        row_start = cells // n_units
+        row_start *= n_units
+        np.subtract(cells, row_start, out=unit[at : at + len(cells)])
+        at += len(cells)
+    del block_cells
+    # Trip points and km per pair, summed child by child in order (the same rounding every time):
+    # a family's feasible trips are its children's runs over its pairs, one run per child, so the
+    # n-th feasible trip of a child lands on its household's n-th pair.
     points = np.zeros(n_pairs, dtype=np.float64)
     km = np.zeros(n_pairs, dtype=np.float64)
-    family_count = np.bincount(family_household, minlength=p.n_households)
-    family_start = np.cumsum(family_count) - family_count
-    at = np.arange(len(family_household)) + (offset - family_start)[family_household]
-    household[at] = family_household
-    unit[at] = family_unit
-    points[at] = family_points
-    km[at] = family_km
-    for row, (start, stop) in enumerate(
-        zip(offset[childless].tolist(), (offset + count)[childless].tolist(), strict=True)
-    ):
-        household[start:stop] = childless[row]
-        unit[start:stop] = free_units[childless_ok[row]]
+    if trip_feasible.any():
+        pairs_per_child = pairs_per_household[p.child_household]
+        pair_start = np.cumsum(pairs_per_household) - pairs_per_household
+        run_start = np.cumsum(pairs_per_child) - pairs_per_child
+        pair_of_trip = np.repeat(pair_start[p.child_household] - run_start, pairs_per_child)
+        pair_of_trip += np.arange(len(pair_of_trip))
+        trip_km = p.trip_km[trip_feasible]
+        # np.add.at adds in index order, so a pair's sum is (0 + child 1) + child 2 + ...
+        np.add.at(points, pair_of_trip, (trip_km / policy.trip_scale_km) ** policy.trip_power)
+        np.add.at(km, pair_of_trip, trip_km)
     return Pairs(
         household=household,
         unit=unit,
         school_trip_points=points,
         school_trip_km_total=km,
     )
+
+
+# Households × units per block of feasible_pairs' boolean matrix: small enough to stay in cache.
+_BLOCK_BYTES = 1 << 21
+# Above this many bytes the capacity table is built per block instead of once.
+_TABLE_BYTES = 1 << 25
+
+
+class _BlockRules:
+    """pair_rules_hold for a block of households against every unit, as one boolean matrix.
+
+    Says exactly what pair_rules_hold says (and also that the unit is free), computed faster: the
+    capacity rules (occupants, bedrooms, needs) have few distinct household sides, so they are a
+    table row per distinct side; the day comparisons run on int32 when every day fits.
+    """
+
+    def __init__(self, *, prepared: Prepared) -> None:
+        p = prepared
+        self.p = p
+        self.unit_free = np.ones(p.n_units, dtype=bool)
+        self.unit_free[p.fixed_unit] = False
+        sides = np.stack([p.members, p.bedrooms_needed, p.needs_mask], axis=1)
+        distinct, inverse = np.unique(sides, axis=0, return_inverse=True)
+        self.capacity_row = inverse.reshape(-1)
+        self.capacity_table: BoolArray | None = None
+        if len(distinct) * p.n_units <= _TABLE_BYTES:
+            self.capacity_table = self._capacity(distinct)
+        (
+            self.needed_from_day,
+            self.needed_until_day,
+            self.expected_stay_days,
+            self.available_from_day,
+            self.available_until_day,
+            self.max_stay_days,
+        ) = _narrowed(
+            p.needed_from_day,
+            p.needed_until_day,
+            p.expected_stay_days,
+            p.available_from_day,
+            p.available_until_day,
+            p.max_stay_days,
+        )
+
+    def _capacity(self, sides: IntArray) -> BoolArray:
+        """Occupants, bedrooms, needs and the unit being free, per household side and unit."""
+        p = self.p
+        members, bedrooms_needed, needs_mask = (sides[:, k, None] for k in range(3))
+        fits = members <= p.max_occupants[None, :]
+        fits &= bedrooms_needed <= p.bedrooms[None, :]
+        fits &= (needs_mask & ~p.features_mask[None, :]) == 0
+        fits &= self.unit_free[None, :]
+        return np.asarray(fits, dtype=bool)
+
+    def hold(self, *, first: int, stop: int) -> BoolArray:
+        p = self.p
+        rows = slice(first, stop)
+        if self.capacity_table is not None:
+            ok = self.capacity_table[self.capacity_row[rows]]
+        else:
+            ok = self._capacity(
+                np.stack([p.members[rows], p.bedrooms_needed[rows], p.needs_mask[rows]], axis=1)
+            )
+        # Available on the needed-from date and for at least the expected stay (as _available).
+        scratch = np.empty_like(ok)
+        np.less_equal(self.available_from_day, self.needed_from_day[rows, None], out=scratch)
+        ok &= scratch
+        np.less_equal(self.needed_until_day[rows, None], self.available_until_day, out=scratch)
+        ok &= scratch
+        np.less_equal(self.expected_stay_days[rows, None], self.max_stay_days, out=scratch)
+        ok &= scratch
+        flat = ok.reshape(-1)
+        lo, hi = np.searchsorted(p.excluded_keys, [first * p.n_units, stop * p.n_units])
+        flat[p.excluded_keys[lo:hi] - first * p.n_units] = False
+        for household, unsafe in p.unsafe_units.items():
+            if first <= household < stop:
+                ok[household - first, unsafe] = False
+        return ok
+
+
+def _narrowed(*arrays: IntArray) -> tuple[npt.NDArray[np.signedinteger[Any]], ...]:
+    """The arrays as int32 when every value fits (comparisons are then the same), else as given."""
+    limits = np.iinfo(np.int32)
+    if all(a.size == 0 or (limits.min <= a.min() and a.max() <= limits.max) for a in arrays):
+        return tuple(a.astype(np.int32) for a in arrays)
+    return arrays
 
 
 def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) -> BoolArray:
