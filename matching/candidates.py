@@ -6,15 +6,17 @@ are broken by stable ids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from itertools import chain
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from matching.geo import geodesic_km_exact, pairs_within
-from matching.instance import NEEDS, Child, Instance, Unit
+from matching.instance import NEEDS, Child, Instance, SchoolLevel, Unit
 from matching.policies import Policy
 
 IntArray = npt.NDArray[np.int64]
@@ -92,8 +94,12 @@ class Pairs:
     school_trip_km_total: FloatArray
 
 
-def _needs_mask(needs: list[str]) -> int:
-    return sum(1 << NEEDS.index(need) for need in needs)
+_NEED_BIT: dict[str, int] = {need: 1 << i for i, need in enumerate(NEEDS)}
+_KIND_CODE: dict[str, int] = {"emergency": 0, "transitional": 1, "other": 2}
+
+
+def _needs_mask(needs: Sequence[str]) -> int:
+    return sum(_NEED_BIT[need] for need in needs)
 
 
 def prepare(*, instance: Instance, policy: Policy) -> Prepared:
@@ -105,21 +111,72 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
     def ints(values: list[int]) -> IntArray:
         return np.asarray(values, dtype=np.int64).reshape(-1)
 
-    needed_from_day = ints([h.needed_from.toordinal() for h in households])
-    expected_stay_days = ints([h.expected_stay_days for h in households])
-    children = [(i, c) for i, h in enumerate(households) for c in h.children]
+    def columns(rows: list[tuple[int, ...]], width: int) -> IntArray:
+        """One pass over the objects; each column comes out as its own contiguous array."""
+        return np.asarray(rows, dtype=np.int64).reshape(-1, width).T.copy()
+
+    (
+        members,
+        bedrooms_needed,
+        needs_mask,
+        days_in_temporary_housing,
+        needed_from_day,
+        expected_stay_days,
+        children_count,
+    ) = columns(
+        [
+            (
+                h.members,
+                h.bedrooms_needed,
+                _needs_mask(h.needs) if h.needs else 0,
+                h.days_in_temporary_housing,
+                h.needed_from.toordinal(),
+                h.expected_stay_days,
+                len(h.children),
+            )
+            for h in households
+        ],
+        7,
+    )
+    (
+        max_occupants,
+        bedrooms,
+        features_mask,
+        available_from_day,
+        available_until_day,
+        max_stay_days,
+        kind_code,
+    ) = columns(
+        [
+            (
+                u.max_occupants,
+                u.bedrooms,
+                _needs_mask(u.features) if u.features else 0,
+                u.available_from.toordinal(),
+                u.available_until.toordinal() if u.available_until else _OPEN_END_DAYS,
+                u.max_stay_days if u.max_stay_days is not None else _OPEN_END_DAYS,
+                _KIND_CODE[u.kind],
+            )
+            for u in units
+        ],
+        7,
+    )
+    children = [c for h in households for c in h.children]
+    level_limit_km = {
+        level: policy.school_trip_limits.for_level(level) for level in get_args(SchoolLevel)
+    }
     child_limit_km = np.asarray(
         [
             c.school_trip_limit_km
             if c.school_trip_limit_km is not None
-            else policy.school_trip_limits.for_level(c.school_level)
-            for _, c in children
+            else level_limit_km[c.school_level]
+            for c in children
         ],
         dtype=np.float64,
     ).reshape(-1)
     trip_child, trip_unit, trip_km = _school_trips(
         instance=instance,
-        children=[c for _, c in children],
+        children=children,
         child_limit_km=child_limit_km,
         unit_index=unit_index,
         units_in_order=units,
@@ -151,28 +208,24 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
     return Prepared(
         household_ids=[h.id for h in households],
         unit_ids=[u.id for u in units],
-        members=ints([h.members for h in households]),
-        bedrooms_needed=ints([h.bedrooms_needed for h in households]),
-        needs_mask=ints([_needs_mask(list(h.needs)) for h in households]),
-        days_in_temporary_housing=ints([h.days_in_temporary_housing for h in households]),
+        members=members,
+        bedrooms_needed=bedrooms_needed,
+        needs_mask=needs_mask,
+        days_in_temporary_housing=days_in_temporary_housing,
         needed_from_day=needed_from_day,
         needed_until_day=needed_from_day + expected_stay_days,
         expected_stay_days=expected_stay_days,
-        children_count=ints([len(h.children) for h in households]),
-        max_occupants=ints([u.max_occupants for u in units]),
-        bedrooms=ints([u.bedrooms for u in units]),
-        features_mask=ints([_needs_mask(list(u.features)) for u in units]),
-        available_from_day=ints([u.available_from.toordinal() for u in units]),
-        available_until_day=ints(
-            [u.available_until.toordinal() if u.available_until else _OPEN_END_DAYS for u in units]
-        ),
-        max_stay_days=ints(
-            [u.max_stay_days if u.max_stay_days is not None else _OPEN_END_DAYS for u in units]
-        ),
-        is_transitional=np.asarray([u.kind == "transitional" for u in units], dtype=bool),
-        kind_code=ints([("emergency", "transitional", "other").index(u.kind) for u in units]),
-        child_ids=[c.id for _, c in children],
-        child_household=ints([i for i, _ in children]),
+        children_count=children_count,
+        max_occupants=max_occupants,
+        bedrooms=bedrooms,
+        features_mask=features_mask,
+        available_from_day=available_from_day,
+        available_until_day=available_until_day,
+        max_stay_days=max_stay_days,
+        is_transitional=kind_code == _KIND_CODE["transitional"],
+        kind_code=kind_code,
+        child_ids=[c.id for c in children],
+        child_household=np.repeat(np.arange(len(households), dtype=np.int64), children_count),
         child_limit_km=child_limit_km,
         trip_child=trip_child,
         trip_unit=trip_unit,
@@ -193,47 +246,64 @@ def _school_trips(
     units_in_order: list[Unit],
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(child, unit, km) for every child and unit within the child's limit."""
-    typed_children = children
-    typed_units = units_in_order
     if instance.school_trip_km is not None:
-        child_list: list[int] = []
-        unit_list: list[int] = []
-        km_list: list[float] = []
-        for i, child in enumerate(typed_children):
-            for unit_id, km in instance.school_trip_km.get(child.id, {}).items():
-                child_list.append(i)
-                unit_list.append(unit_index[unit_id])
-                km_list.append(km)
-        child_arr = np.asarray(child_list, dtype=np.int64)
-        unit_arr = np.asarray(unit_list, dtype=np.int64)
-        km_arr = np.asarray(km_list, dtype=np.float64)
-        keep = km_arr <= child_limit_km[child_arr] if len(child_arr) else np.zeros(0, bool)
-        order = np.lexsort((unit_arr[keep], child_arr[keep]))
-        return child_arr[keep][order], unit_arr[keep][order], km_arr[keep][order]
-    if not typed_children:
+        trips = [instance.school_trip_km.get(c.id, {}) for c in children]
+        count = np.fromiter(map(len, trips), dtype=np.int64, count=len(trips))
+        n_trips = int(count.sum())
+        child_arr = np.repeat(np.arange(len(children), dtype=np.int64), count)
+        unit_arr = np.fromiter(
+            map(unit_index.__getitem__, chain.from_iterable(trips)), dtype=np.int64, count=n_trips
+        )
+        km_arr = np.fromiter(
+            chain.from_iterable(t.values() for t in trips), dtype=np.float64, count=n_trips
+        )
+        keep = km_arr <= child_limit_km[child_arr]
+        child_arr, unit_arr, km_arr = child_arr[keep], unit_arr[keep], km_arr[keep]
+        # (child, unit) keys are distinct, so this order is the only one sorted by both.
+        order = np.argsort(child_arr * len(units_in_order) + unit_arr)
+        return child_arr[order], unit_arr[order], km_arr[order]
+    if not children:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
     # One ball query per school, with the widest limit among its children; each child then keeps
     # the part within its own limit.
     schools = {s.id: s for s in instance.schools}
-    school_ids = sorted({c.school_id for c in typed_children})
+    school_ids = sorted({c.school_id for c in children})
     school_index = {s: i for i, s in enumerate(school_ids)}
-    child_school = np.asarray([school_index[c.school_id] for c in typed_children], dtype=np.int64)
+    child_school = np.fromiter(
+        (school_index[c.school_id] for c in children), dtype=np.int64, count=len(children)
+    )
     school_radius_km = np.zeros(len(school_ids))
     np.maximum.at(school_radius_km, child_school, child_limit_km)
+    school_location = [schools[s].location for s in school_ids]
+    unit_location = [u.location for u in units_in_order if u.location]
     school_pair, unit_pair, km_pair = pairs_within(
-        source_lat=np.asarray([schools[s].location.latitude for s in school_ids]),
-        source_lon=np.asarray([schools[s].location.longitude for s in school_ids]),
+        source_lat=np.asarray([location.latitude for location in school_location]),
+        source_lon=np.asarray([location.longitude for location in school_location]),
         source_radius_km=school_radius_km,
-        target_lat=np.asarray([u.location.latitude for u in typed_units if u.location]),
-        target_lon=np.asarray([u.location.longitude for u in typed_units if u.location]),
+        target_lat=np.asarray([location.latitude for location in unit_location]),
+        target_lon=np.asarray([location.longitude for location in unit_location]),
     )
-    # Each child keeps its school's pairs within its own limit.
-    bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1))
-    first, count = bounds[child_school], bounds[child_school + 1] - bounds[child_school]
-    child_arr = np.repeat(np.arange(len(typed_children), dtype=np.int64), count)
-    at = np.arange(int(count.sum())) + np.repeat(first - (np.cumsum(count) - count), count)
-    within = km_pair[at] <= child_limit_km[child_arr]
-    return child_arr[within], unit_pair[at][within], km_pair[at][within]
+    # Each child keeps its school's pairs within its own limit: all of them when that limit is
+    # the school's radius (the usual case), so its trips are a copy of the school's run.
+    bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1)).tolist()
+    narrower = (child_limit_km < school_radius_km[child_school]).tolist()
+    units_per_child: list[IntArray] = []
+    km_per_child: list[FloatArray] = []
+    for child, school in enumerate(child_school.tolist()):
+        run = slice(bounds[school], bounds[school + 1])
+        if narrower[child]:
+            within = km_pair[run] <= child_limit_km[child]
+            units_per_child.append(unit_pair[run][within])
+            km_per_child.append(km_pair[run][within])
+        else:
+            units_per_child.append(unit_pair[run])
+            km_per_child.append(km_pair[run])
+    count = np.fromiter(map(len, units_per_child), dtype=np.int64, count=len(children))
+    return (
+        np.repeat(np.arange(len(children), dtype=np.int64), count),
+        np.concatenate(units_per_child),
+        np.concatenate(km_per_child),
+    )
 
 
 def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
