@@ -14,8 +14,9 @@ from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
-from matching.geo import geodesic_km_exact, pairs_within
+from matching.geo import EXACT_RECHECK_MARGIN_KM, ecef_km, geodesic_km_exact, pairs_within
 from matching.instance import NEEDS, Child, Instance, SchoolLevel, Unit
 from matching.policies import Policy
 
@@ -193,18 +194,36 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
     if any(h.safety_exclusions for h in households):
         unit_lat = np.asarray([u.location.latitude for u in units if u.location])
         unit_lon = np.asarray([u.location.longitude for u in units if u.location])
+        # Only units whose straight chord to the centre is within the distance can be inside
+        # (the geodesic is never shorter than the chord); the margin absorbs rounding. Those
+        # get the exact geodesic, so the decision is the same as checking every unit.
+        unit_tree = cKDTree(ecef_km(latitude_deg=unit_lat, longitude_deg=unit_lon))
         for i, household in enumerate(households):
+            if not household.safety_exclusions:
+                continue
             inside = np.zeros(len(units), dtype=bool)
             for area in household.safety_exclusions:
-                km = geodesic_km_exact(
-                    lat1=np.full(len(units), area.center.latitude),
-                    lon1=np.full(len(units), area.center.longitude),
-                    lat2=unit_lat,
-                    lon2=unit_lon,
+                center = (area.center.latitude, area.center.longitude)
+                near = np.sort(
+                    np.asarray(
+                        unit_tree.query_ball_point(
+                            ecef_km(
+                                latitude_deg=np.asarray([center[0]]),
+                                longitude_deg=np.asarray([center[1]]),
+                            )[0],
+                            r=area.min_distance_km + EXACT_RECHECK_MARGIN_KM,
+                        ),
+                        dtype=np.int64,
+                    )
                 )
-                inside |= km < area.min_distance_km
-            if household.safety_exclusions:
-                unsafe_units[i] = np.flatnonzero(inside).astype(np.int64)
+                km = geodesic_km_exact(
+                    lat1=np.full(len(near), center[0]),
+                    lon1=np.full(len(near), center[1]),
+                    lat2=unit_lat[near],
+                    lon2=unit_lon[near],
+                )
+                inside[near[km < area.min_distance_km]] = True
+            unsafe_units[i] = np.flatnonzero(inside).astype(np.int64)
     return Prepared(
         household_ids=[h.id for h in households],
         unit_ids=[u.id for u in units],
