@@ -6,15 +6,18 @@ are broken by stable ids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
+from scipy.spatial import cKDTree
 
-from matching.geo import geodesic_km_exact, pairs_within
-from matching.instance import NEEDS, Child, Instance, Unit
+from matching.geo import EXACT_RECHECK_MARGIN_KM, ecef_km, geodesic_km_exact, pairs_within
+from matching.instance import NEEDS, Child, Instance, SchoolLevel, Unit
 from matching.policies import Policy
 
 IntArray = npt.NDArray[np.int64]
@@ -92,8 +95,12 @@ class Pairs:
     school_trip_km_total: FloatArray
 
 
-def _needs_mask(needs: list[str]) -> int:
-    return sum(1 << NEEDS.index(need) for need in needs)
+_NEED_BIT: dict[str, int] = {need: 1 << i for i, need in enumerate(NEEDS)}
+_KIND_CODE: dict[str, int] = {"emergency": 0, "transitional": 1, "other": 2}
+
+
+def _needs_mask(needs: Sequence[str]) -> int:
+    return sum(_NEED_BIT[need] for need in needs)
 
 
 def prepare(*, instance: Instance, policy: Policy) -> Prepared:
@@ -105,21 +112,72 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
     def ints(values: list[int]) -> IntArray:
         return np.asarray(values, dtype=np.int64).reshape(-1)
 
-    needed_from_day = ints([h.needed_from.toordinal() for h in households])
-    expected_stay_days = ints([h.expected_stay_days for h in households])
-    children = [(i, c) for i, h in enumerate(households) for c in h.children]
+    def columns(rows: list[tuple[int, ...]], width: int) -> IntArray:
+        """One pass over the objects; each column comes out as its own contiguous array."""
+        return np.asarray(rows, dtype=np.int64).reshape(-1, width).T.copy()
+
+    (
+        members,
+        bedrooms_needed,
+        needs_mask,
+        days_in_temporary_housing,
+        needed_from_day,
+        expected_stay_days,
+        children_count,
+    ) = columns(
+        [
+            (
+                h.members,
+                h.bedrooms_needed,
+                _needs_mask(h.needs) if h.needs else 0,
+                h.days_in_temporary_housing,
+                h.needed_from.toordinal(),
+                h.expected_stay_days,
+                len(h.children),
+            )
+            for h in households
+        ],
+        7,
+    )
+    (
+        max_occupants,
+        bedrooms,
+        features_mask,
+        available_from_day,
+        available_until_day,
+        max_stay_days,
+        kind_code,
+    ) = columns(
+        [
+            (
+                u.max_occupants,
+                u.bedrooms,
+                _needs_mask(u.features) if u.features else 0,
+                u.available_from.toordinal(),
+                u.available_until.toordinal() if u.available_until else _OPEN_END_DAYS,
+                u.max_stay_days if u.max_stay_days is not None else _OPEN_END_DAYS,
+                _KIND_CODE[u.kind],
+            )
+            for u in units
+        ],
+        7,
+    )
+    children = [c for h in households for c in h.children]
+    level_limit_km = {
+        level: policy.school_trip_limits.for_level(level) for level in get_args(SchoolLevel)
+    }
     child_limit_km = np.asarray(
         [
             c.school_trip_limit_km
             if c.school_trip_limit_km is not None
-            else policy.school_trip_limits.for_level(c.school_level)
-            for _, c in children
+            else level_limit_km[c.school_level]
+            for c in children
         ],
         dtype=np.float64,
     ).reshape(-1)
     trip_child, trip_unit, trip_km = _school_trips(
         instance=instance,
-        children=[c for _, c in children],
+        children=children,
         child_limit_km=child_limit_km,
         unit_index=unit_index,
         units_in_order=units,
@@ -136,43 +194,57 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
     if any(h.safety_exclusions for h in households):
         unit_lat = np.asarray([u.location.latitude for u in units if u.location])
         unit_lon = np.asarray([u.location.longitude for u in units if u.location])
+        # Only units whose straight chord to the centre is within the distance can be inside
+        # (the geodesic is never shorter than the chord); the margin absorbs rounding. Those
+        # get the exact geodesic, so the decision is the same as checking every unit.
+        unit_tree = cKDTree(ecef_km(latitude_deg=unit_lat, longitude_deg=unit_lon))
         for i, household in enumerate(households):
+            if not household.safety_exclusions:
+                continue
             inside = np.zeros(len(units), dtype=bool)
             for area in household.safety_exclusions:
-                km = geodesic_km_exact(
-                    lat1=np.full(len(units), area.center.latitude),
-                    lon1=np.full(len(units), area.center.longitude),
-                    lat2=unit_lat,
-                    lon2=unit_lon,
+                center = (area.center.latitude, area.center.longitude)
+                near = np.sort(
+                    np.asarray(
+                        unit_tree.query_ball_point(
+                            ecef_km(
+                                latitude_deg=np.asarray([center[0]]),
+                                longitude_deg=np.asarray([center[1]]),
+                            )[0],
+                            r=area.min_distance_km + EXACT_RECHECK_MARGIN_KM,
+                        ),
+                        dtype=np.int64,
+                    )
                 )
-                inside |= km < area.min_distance_km
-            if household.safety_exclusions:
-                unsafe_units[i] = np.flatnonzero(inside).astype(np.int64)
+                km = geodesic_km_exact(
+                    lat1=np.full(len(near), center[0]),
+                    lon1=np.full(len(near), center[1]),
+                    lat2=unit_lat[near],
+                    lon2=unit_lon[near],
+                )
+                inside[near[km < area.min_distance_km]] = True
+            unsafe_units[i] = np.flatnonzero(inside).astype(np.int64)
     return Prepared(
         household_ids=[h.id for h in households],
         unit_ids=[u.id for u in units],
-        members=ints([h.members for h in households]),
-        bedrooms_needed=ints([h.bedrooms_needed for h in households]),
-        needs_mask=ints([_needs_mask(list(h.needs)) for h in households]),
-        days_in_temporary_housing=ints([h.days_in_temporary_housing for h in households]),
+        members=members,
+        bedrooms_needed=bedrooms_needed,
+        needs_mask=needs_mask,
+        days_in_temporary_housing=days_in_temporary_housing,
         needed_from_day=needed_from_day,
         needed_until_day=needed_from_day + expected_stay_days,
         expected_stay_days=expected_stay_days,
-        children_count=ints([len(h.children) for h in households]),
-        max_occupants=ints([u.max_occupants for u in units]),
-        bedrooms=ints([u.bedrooms for u in units]),
-        features_mask=ints([_needs_mask(list(u.features)) for u in units]),
-        available_from_day=ints([u.available_from.toordinal() for u in units]),
-        available_until_day=ints(
-            [u.available_until.toordinal() if u.available_until else _OPEN_END_DAYS for u in units]
-        ),
-        max_stay_days=ints(
-            [u.max_stay_days if u.max_stay_days is not None else _OPEN_END_DAYS for u in units]
-        ),
-        is_transitional=np.asarray([u.kind == "transitional" for u in units], dtype=bool),
-        kind_code=ints([("emergency", "transitional", "other").index(u.kind) for u in units]),
-        child_ids=[c.id for _, c in children],
-        child_household=ints([i for i, _ in children]),
+        children_count=children_count,
+        max_occupants=max_occupants,
+        bedrooms=bedrooms,
+        features_mask=features_mask,
+        available_from_day=available_from_day,
+        available_until_day=available_until_day,
+        max_stay_days=max_stay_days,
+        is_transitional=kind_code == _KIND_CODE["transitional"],
+        kind_code=kind_code,
+        child_ids=[c.id for c in children],
+        child_household=np.repeat(np.arange(len(households), dtype=np.int64), children_count),
         child_limit_km=child_limit_km,
         trip_child=trip_child,
         trip_unit=trip_unit,
@@ -193,47 +265,64 @@ def _school_trips(
     units_in_order: list[Unit],
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(child, unit, km) for every child and unit within the child's limit."""
-    typed_children = children
-    typed_units = units_in_order
     if instance.school_trip_km is not None:
-        child_list: list[int] = []
-        unit_list: list[int] = []
-        km_list: list[float] = []
-        for i, child in enumerate(typed_children):
-            for unit_id, km in instance.school_trip_km.get(child.id, {}).items():
-                child_list.append(i)
-                unit_list.append(unit_index[unit_id])
-                km_list.append(km)
-        child_arr = np.asarray(child_list, dtype=np.int64)
-        unit_arr = np.asarray(unit_list, dtype=np.int64)
-        km_arr = np.asarray(km_list, dtype=np.float64)
-        keep = km_arr <= child_limit_km[child_arr] if len(child_arr) else np.zeros(0, bool)
-        order = np.lexsort((unit_arr[keep], child_arr[keep]))
-        return child_arr[keep][order], unit_arr[keep][order], km_arr[keep][order]
-    if not typed_children:
+        trips = [instance.school_trip_km.get(c.id, {}) for c in children]
+        count = np.fromiter(map(len, trips), dtype=np.int64, count=len(trips))
+        n_trips = int(count.sum())
+        child_arr = np.repeat(np.arange(len(children), dtype=np.int64), count)
+        unit_arr = np.fromiter(
+            map(unit_index.__getitem__, chain.from_iterable(trips)), dtype=np.int64, count=n_trips
+        )
+        km_arr = np.fromiter(
+            chain.from_iterable(t.values() for t in trips), dtype=np.float64, count=n_trips
+        )
+        keep = km_arr <= child_limit_km[child_arr]
+        child_arr, unit_arr, km_arr = child_arr[keep], unit_arr[keep], km_arr[keep]
+        # (child, unit) keys are distinct, so this order is the only one sorted by both.
+        order = np.argsort(child_arr * len(units_in_order) + unit_arr)
+        return child_arr[order], unit_arr[order], km_arr[order]
+    if not children:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
     # One ball query per school, with the widest limit among its children; each child then keeps
     # the part within its own limit.
     schools = {s.id: s for s in instance.schools}
-    school_ids = sorted({c.school_id for c in typed_children})
+    school_ids = sorted({c.school_id for c in children})
     school_index = {s: i for i, s in enumerate(school_ids)}
-    child_school = np.asarray([school_index[c.school_id] for c in typed_children], dtype=np.int64)
+    child_school = np.fromiter(
+        (school_index[c.school_id] for c in children), dtype=np.int64, count=len(children)
+    )
     school_radius_km = np.zeros(len(school_ids))
     np.maximum.at(school_radius_km, child_school, child_limit_km)
+    school_location = [schools[s].location for s in school_ids]
+    unit_location = [u.location for u in units_in_order if u.location]
     school_pair, unit_pair, km_pair = pairs_within(
-        source_lat=np.asarray([schools[s].location.latitude for s in school_ids]),
-        source_lon=np.asarray([schools[s].location.longitude for s in school_ids]),
+        source_lat=np.asarray([location.latitude for location in school_location]),
+        source_lon=np.asarray([location.longitude for location in school_location]),
         source_radius_km=school_radius_km,
-        target_lat=np.asarray([u.location.latitude for u in typed_units if u.location]),
-        target_lon=np.asarray([u.location.longitude for u in typed_units if u.location]),
+        target_lat=np.asarray([location.latitude for location in unit_location]),
+        target_lon=np.asarray([location.longitude for location in unit_location]),
     )
-    # Each child keeps its school's pairs within its own limit.
-    bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1))
-    first, count = bounds[child_school], bounds[child_school + 1] - bounds[child_school]
-    child_arr = np.repeat(np.arange(len(typed_children), dtype=np.int64), count)
-    at = np.arange(int(count.sum())) + np.repeat(first - (np.cumsum(count) - count), count)
-    within = km_pair[at] <= child_limit_km[child_arr]
-    return child_arr[within], unit_pair[at][within], km_pair[at][within]
+    # Each child keeps its school's pairs within its own limit: all of them when that limit is
+    # the school's radius (the usual case), so its trips are a copy of the school's run.
+    bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1)).tolist()
+    narrower = (child_limit_km < school_radius_km[child_school]).tolist()
+    units_per_child: list[IntArray] = []
+    km_per_child: list[FloatArray] = []
+    for child, school in enumerate(child_school.tolist()):
+        run = slice(bounds[school], bounds[school + 1])
+        if narrower[child]:
+            within = km_pair[run] <= child_limit_km[child]
+            units_per_child.append(unit_pair[run][within])
+            km_per_child.append(km_pair[run][within])
+        else:
+            units_per_child.append(unit_pair[run])
+            km_per_child.append(km_pair[run])
+    count = np.fromiter(map(len, units_per_child), dtype=np.int64, count=len(children))
+    return (
+        np.repeat(np.arange(len(children), dtype=np.int64), count),
+        np.concatenate(units_per_child),
+        np.concatenate(km_per_child),
+    )
 
 
 def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
@@ -248,105 +337,167 @@ def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
 def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
     """Every pair of a free household and a free unit that breaks no hard rule.
 
-    Vectorised, without a loop over households: families get the units within reach of every
-    child (a unit reached by all c children of a household appears c times among its children's
-    trips); households without children are checked against every free unit in blocks.
+    Vectorised, without a loop over households or pairs: households are checked against every
+    unit in blocks of a boolean matrix (a byte per household and unit, a few MB, so each pass over
+    a block stays in cache). In a family's rows a unit must also be reached by every child: a
+    unit reached by all c children of a household appears c times among its children's trips.
     """
-    free_households, free_units = free_indices(prepared)
     p = prepared
-    household_free = np.zeros(p.n_households, dtype=bool)
-    household_free[free_households] = True
-    unit_is_free = np.zeros(p.n_units, dtype=bool)
-    unit_is_free[free_units] = True
-
-    # Families: school reach is the intersection over the children. Summing each child's row of
-    # (child × unit) trips into its household's row (a sparse product, child by child in order)
-    # counts how many children reach a unit: within reach of all of them when the count is theirs.
-    keep = unit_is_free[p.trip_unit] & household_free[p.child_household[p.trip_child]]
-    if keep.all():
-        trip_child, trip_unit, trip_km = p.trip_child, p.trip_unit, p.trip_km
-    else:
-        trip_child, trip_unit, trip_km = p.trip_child[keep], p.trip_unit[keep], p.trip_km[keep]
-    del keep
-    n_children = len(p.child_ids)
-    child_rows = np.searchsorted(trip_child, np.arange(n_children + 1))
-    to_household = csr_matrix(
-        (np.ones(n_children), (p.child_household, np.arange(n_children))),
-        shape=(p.n_households, n_children),
-    )
-
-    def per_household(values: FloatArray) -> csr_matrix:
-        trips = csr_matrix((values, trip_unit, child_rows), shape=(n_children, p.n_units))
-        summed = to_household @ trips
-        summed.sort_indices()
-        return summed
-
-    reached_by = per_household(np.ones(len(trip_unit)))
-    family_household = np.repeat(
-        np.arange(p.n_households, dtype=np.int64), np.diff(reached_by.indptr)
-    )
-    family_unit = reached_by.indices.astype(np.int64)
-    within_reach = reached_by.data == p.children_count[family_household]
-    family_household = family_household[within_reach]
-    family_unit = family_unit[within_reach]
-    del reached_by, within_reach
-    # Trip points and km per pair, summed child by child in order (the same rounding every
-    # time); each child's trip to the unit is found by one search over (child, unit) keys.
-    trip_points = (trip_km / policy.trip_scale_km) ** policy.trip_power
-    trip_keys = trip_child * p.n_units + trip_unit
+    n_units = p.n_units
+    household_free = np.ones(p.n_households, dtype=bool)
+    household_free[p.fixed_household] = False
+    rules = _BlockRules(prepared=p)
     first_child = np.searchsorted(p.child_household, np.arange(p.n_households + 1))
-    family_points = np.zeros(len(family_household))
-    family_km = np.zeros(len(family_household))
-    for nth in range(int(p.children_count.max(initial=0))):
-        with_nth = np.flatnonzero(p.children_count[family_household] > nth)
-        child = first_child[family_household[with_nth]] + nth
-        at = np.searchsorted(trip_keys, child * p.n_units + family_unit[with_nth])
-        family_points[with_nth] += trip_points[at]
-        family_km[with_nth] += trip_km[at]
-    del trip_points, trip_keys
-    ok = pair_rules_hold(prepared=p, household=family_household, unit=family_unit)
-    family_household, family_unit = family_household[ok], family_unit[ok]
-    family_points, family_km = family_points[ok], family_km[ok]
+    trip_bounds = p.child_trip_bounds
+    trips_per_child = np.diff(trip_bounds)
+    # A household's count of children reaching a unit; a byte suffices for any real family.
+    reach_dtype = np.uint8 if p.children_count.max(initial=0) < 255 else np.int64
+    pairs_per_household = np.zeros(p.n_households, dtype=np.int64)
+    # Whether each (child, unit) trip belongs to a feasible pair: these trips, in order, are each
+    # family's pairs once per child.
+    trip_feasible = np.zeros(len(p.trip_unit), dtype=bool)
+    # Per block, its feasible cells (household row × units + unit) in order.
+    block_cells: list[IntArray] = []
+    rows_per_block = max(1, _BLOCK_BYTES // max(n_units, 1))
+    for first in range(0, p.n_households, rows_per_block):
+        stop = min(first + rows_per_block, p.n_households)
+        ok = rules.hold(first=first, stop=stop)
+        ok[~household_free[first:stop]] = False
+        children = slice(int(first_child[first]), int(first_child[stop]))
+        if children.stop > children.start:
+            first_trip = int(trip_bounds[children.start])
+            stop_trip = int(trip_bounds[children.stop])
+            keys = np.repeat(
+                (p.child_household[children] - first) * n_units, trips_per_child[children]
+            )
+            keys += p.trip_unit[first_trip:stop_trip]
+            reached_by = np.zeros(ok.size, dtype=reach_dtype)
+            np.add.at(reached_by, keys, np.ones(len(keys), dtype=reach_dtype))
+            ok &= reached_by.reshape(ok.shape) == p.children_count[first:stop, None]
+            trip_feasible[first_trip:stop_trip] = ok.reshape(-1)[keys]
+        cells = np.flatnonzero(ok)
+        pairs_per_household[first:stop] = np.diff(
+            np.searchsorted(cells, np.arange(stop - first + 1) * n_units)
+        )
+        block_cells.append(cells)
 
-    # Households without children: every free unit, checked in blocks of households into one
-    # boolean matrix (a byte per household and unit).
-    childless = free_households[p.children_count[free_households] == 0]
-    childless_ok = np.zeros((len(childless), len(free_units)), dtype=bool)
-    block = max(1, 4_000_000 // max(len(free_units), 1))
-    for first in range(0, len(childless), block):
-        households = childless[first : first + block]
-        childless_ok[first : first + len(households)] = pair_rules_hold(
-            prepared=p, household=households[:, None], unit=free_units[None, :]
-        ).reshape(len(households), len(free_units))
-
-    # Every pair in its place, households in order, units in order within each household: the
-    # output arrays are written once, without intermediate copies.
-    count = np.bincount(family_household, minlength=p.n_households)
-    count[childless] = childless_ok.sum(axis=1)
-    offset = np.cumsum(count) - count
-    n_pairs = int(count.sum())
-    household = np.empty(n_pairs, dtype=np.int64)
+    # Every pair in its place, households in order, units in order within each household.
+    n_pairs = int(pairs_per_household.sum())
+    household = np.repeat(np.arange(p.n_households, dtype=np.int64), pairs_per_household)
     unit = np.empty(n_pairs, dtype=np.int64)
+    at = 0
+    for cells in block_cells:
+        row_start = cells // n_units
+        row_start *= n_units
+        np.subtract(cells, row_start, out=unit[at : at + len(cells)])
+        at += len(cells)
+    del block_cells
+    # Trip points and km per pair, summed child by child in order (the same rounding every time):
+    # a family's feasible trips are its children's runs over its pairs, one run per child, so the
+    # n-th feasible trip of a child lands on its household's n-th pair.
     points = np.zeros(n_pairs, dtype=np.float64)
     km = np.zeros(n_pairs, dtype=np.float64)
-    family_count = np.bincount(family_household, minlength=p.n_households)
-    family_start = np.cumsum(family_count) - family_count
-    at = np.arange(len(family_household)) + (offset - family_start)[family_household]
-    household[at] = family_household
-    unit[at] = family_unit
-    points[at] = family_points
-    km[at] = family_km
-    for row, (start, stop) in enumerate(
-        zip(offset[childless].tolist(), (offset + count)[childless].tolist(), strict=True)
-    ):
-        household[start:stop] = childless[row]
-        unit[start:stop] = free_units[childless_ok[row]]
+    if trip_feasible.any():
+        pairs_per_child = pairs_per_household[p.child_household]
+        pair_start = np.cumsum(pairs_per_household) - pairs_per_household
+        run_start = np.cumsum(pairs_per_child) - pairs_per_child
+        pair_of_trip = np.repeat(pair_start[p.child_household] - run_start, pairs_per_child)
+        pair_of_trip += np.arange(len(pair_of_trip))
+        trip_km = p.trip_km[trip_feasible]
+        # np.add.at adds in index order, so a pair's sum is (0 + child 1) + child 2 + ...
+        np.add.at(points, pair_of_trip, (trip_km / policy.trip_scale_km) ** policy.trip_power)
+        np.add.at(km, pair_of_trip, trip_km)
     return Pairs(
         household=household,
         unit=unit,
         school_trip_points=points,
         school_trip_km_total=km,
     )
+
+
+# Households × units per block of feasible_pairs' boolean matrix: small enough to stay in cache.
+_BLOCK_BYTES = 1 << 21
+# Above this many bytes the capacity table is built per block instead of once.
+_TABLE_BYTES = 1 << 25
+
+
+class _BlockRules:
+    """pair_rules_hold for a block of households against every unit, as one boolean matrix.
+
+    Says exactly what pair_rules_hold says (and also that the unit is free), computed faster: the
+    capacity rules (occupants, bedrooms, needs) have few distinct household sides, so they are a
+    table row per distinct side; the day comparisons run on int32 when every day fits.
+    """
+
+    def __init__(self, *, prepared: Prepared) -> None:
+        p = prepared
+        self.p = p
+        self.unit_free = np.ones(p.n_units, dtype=bool)
+        self.unit_free[p.fixed_unit] = False
+        sides = np.stack([p.members, p.bedrooms_needed, p.needs_mask], axis=1)
+        distinct, inverse = np.unique(sides, axis=0, return_inverse=True)
+        self.capacity_row = inverse.reshape(-1)
+        self.capacity_table: BoolArray | None = None
+        if len(distinct) * p.n_units <= _TABLE_BYTES:
+            self.capacity_table = self._capacity(distinct)
+        (
+            self.needed_from_day,
+            self.needed_until_day,
+            self.expected_stay_days,
+            self.available_from_day,
+            self.available_until_day,
+            self.max_stay_days,
+        ) = _narrowed(
+            p.needed_from_day,
+            p.needed_until_day,
+            p.expected_stay_days,
+            p.available_from_day,
+            p.available_until_day,
+            p.max_stay_days,
+        )
+
+    def _capacity(self, sides: IntArray) -> BoolArray:
+        """Occupants, bedrooms, needs and the unit being free, per household side and unit."""
+        p = self.p
+        members, bedrooms_needed, needs_mask = (sides[:, k, None] for k in range(3))
+        fits = members <= p.max_occupants[None, :]
+        fits &= bedrooms_needed <= p.bedrooms[None, :]
+        fits &= (needs_mask & ~p.features_mask[None, :]) == 0
+        fits &= self.unit_free[None, :]
+        return np.asarray(fits, dtype=bool)
+
+    def hold(self, *, first: int, stop: int) -> BoolArray:
+        p = self.p
+        rows = slice(first, stop)
+        if self.capacity_table is not None:
+            ok = self.capacity_table[self.capacity_row[rows]]
+        else:
+            ok = self._capacity(
+                np.stack([p.members[rows], p.bedrooms_needed[rows], p.needs_mask[rows]], axis=1)
+            )
+        # Available on the needed-from date and for at least the expected stay (as _available).
+        scratch = np.empty_like(ok)
+        np.less_equal(self.available_from_day, self.needed_from_day[rows, None], out=scratch)
+        ok &= scratch
+        np.less_equal(self.needed_until_day[rows, None], self.available_until_day, out=scratch)
+        ok &= scratch
+        np.less_equal(self.expected_stay_days[rows, None], self.max_stay_days, out=scratch)
+        ok &= scratch
+        flat = ok.reshape(-1)
+        lo, hi = np.searchsorted(p.excluded_keys, [first * p.n_units, stop * p.n_units])
+        flat[p.excluded_keys[lo:hi] - first * p.n_units] = False
+        for household, unsafe in p.unsafe_units.items():
+            if first <= household < stop:
+                ok[household - first, unsafe] = False
+        return ok
+
+
+def _narrowed(*arrays: IntArray) -> tuple[npt.NDArray[np.signedinteger[Any]], ...]:
+    """The arrays as int32 when every value fits (comparisons are then the same), else as given."""
+    limits = np.iinfo(np.int32)
+    if all(a.size == 0 or (limits.min <= a.min() and a.max() <= limits.max) for a in arrays):
+        return tuple(a.astype(np.int32) for a in arrays)
+    return arrays
 
 
 def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) -> BoolArray:

@@ -61,6 +61,27 @@ def geodesic_km_short(
     `xyz1`, `lat1` and `lon1` are given once per first point and `first` picks them per pair (the
     trigonometry then runs once per point, not per pair; the result is the same).
     """
+    return _geodesic_km_short(xyz1=xyz1, lat1=lat1, lon1=lon1, first=first, xyz2=xyz2, second=None)
+
+
+# Pairs per slice of the short-geodesic arithmetic: its dozen temporaries then stay in cache.
+_PAIRS_PER_SLICE = 1 << 14
+
+
+def _geodesic_km_short(
+    *,
+    xyz1: FloatArray,
+    lat1: FloatArray,
+    lon1: FloatArray,
+    first: IntArray | None,
+    xyz2: FloatArray,
+    second: IntArray | None,
+) -> FloatArray:
+    """geodesic_km_short, also with `second` picking the second point per pair from `xyz2`.
+
+    Pairs are taken a slice at a time; every pair goes through the same operations, in the same
+    order, as if all were done at once, so the result is the same to the bit.
+    """
     lat = np.radians(lat1)
     lon = np.radians(lon1)
     sin_lat, cos_lat = np.sin(lat), np.cos(lat)
@@ -68,28 +89,33 @@ def geodesic_km_short(
     w2 = 1 - _E2 * sin_lat**2
     inverse_meridian_radius = w2**1.5 / (_A_KM * (1 - _E2))
     inverse_prime_vertical_radius = np.sqrt(w2) / _A_KM
-    if first is not None:
-        xyz1 = xyz1[first]
-        sin_lat, cos_lat, sin_lon, cos_lon = (
-            sin_lat[first],
-            cos_lat[first],
-            sin_lon[first],
-            cos_lon[first],
-        )
-        inverse_meridian_radius = inverse_meridian_radius[first]
-        inverse_prime_vertical_radius = inverse_prime_vertical_radius[first]
-    dx = xyz2[:, 0] - xyz1[:, 0]
-    dy = xyz2[:, 1] - xyz1[:, 1]
-    dz = xyz2[:, 2] - xyz1[:, 2]
-    chord_sq = dx * dx + dy * dy + dz * dz
-    east_sq = (-sin_lon * dx + cos_lon * dy) ** 2
-    north_sq = (-sin_lat * (cos_lon * dx + sin_lon * dy) + cos_lat * dz) ** 2
-    horizontal_sq = np.maximum(east_sq + north_sq, 1e-300)
-    curvature = (north_sq * inverse_meridian_radius + east_sq * inverse_prime_vertical_radius) / (
-        horizontal_sq
-    )
-    chord_km = np.sqrt(chord_sq)
-    return np.asarray(chord_km + chord_km * chord_sq * curvature**2 / 24.0, dtype=np.float64)
+    n_pairs = len(first) if first is not None else len(xyz1)
+    km = np.empty(n_pairs, dtype=np.float64)
+    for start in range(0, n_pairs, _PAIRS_PER_SLICE):
+        pairs = slice(start, start + _PAIRS_PER_SLICE)
+        one: slice | IntArray = first[pairs] if first is not None else pairs
+        other: slice | IntArray = second[pairs] if second is not None else pairs
+        xyz_one, xyz_other = xyz1[one], xyz2[other]
+        dx = xyz_other[:, 0] - xyz_one[:, 0]
+        dy = xyz_other[:, 1] - xyz_one[:, 1]
+        dz = xyz_other[:, 2] - xyz_one[:, 2]
+        chord_sq = dx * dx + dy * dy + dz * dz
+        east_sq = (-sin_lon[one] * dx + cos_lon[one] * dy) ** 2
+        north_sq = (
+            -sin_lat[one] * (cos_lon[one] * dx + sin_lon[one] * dy) + cos_lat[one] * dz
+        ) ** 2
+        horizontal_sq = np.maximum(east_sq + north_sq, 1e-300)
+        curvature = (
+            north_sq * inverse_meridian_radius[one] + east_sq * inverse_prime_vertical_radius[one]
+        ) / (horizontal_sq)
+        chord_km = np.sqrt(chord_sq)
+        km[pairs] = chord_km + chord_km * chord_sq * curvature**2 / 24.0
+    return km
+
+
+# Bytes of the boolean (source × target) matrix that puts the ball query's pairs in order; more
+# sources than fit are taken in blocks.
+_ORDER_BLOCK_BYTES = 1 << 25
 
 
 def pairs_within(
@@ -110,28 +136,37 @@ def pairs_within(
     source_xyz = ecef_km(latitude_deg=source_lat, longitude_deg=source_lon)
     target_xyz = ecef_km(latitude_deg=target_lat, longitude_deg=target_lon)
     tree = cKDTree(target_xyz)
-    # One sparse distance query per distinct radius (a handful: the school levels' limits).
-    sources: list[IntArray] = []
-    targets: list[IntArray] = []
-    for radius in np.unique(source_radius_km).tolist():
-        with_radius = np.flatnonzero(source_radius_km == radius)
-        near = cKDTree(source_xyz[with_radius]).sparse_distance_matrix(
-            tree, radius, output_type="ndarray"
-        )
-        sources.append(with_radius[near["i"]])
-        targets.append(np.asarray(near["j"], dtype=np.int64))
-    source = np.concatenate(sources)
-    target = np.concatenate(targets)
-    if not len(source):
+    n_targets = len(target_lat)
+    # The query returns pairs in tree order; marking them in a boolean matrix and reading its
+    # nonzero cells back orders them by source and target without a sort.
+    sources_per_block = max(1, _ORDER_BLOCK_BYTES // n_targets)
+    found: list[IntArray] = []
+    for first in range(0, len(source_lat), sources_per_block):
+        radius_km = source_radius_km[first : first + sources_per_block]
+        near = np.zeros(len(radius_km) * n_targets, dtype=bool)
+        # One sparse distance query per distinct radius (a handful: the school levels' limits).
+        for radius in np.unique(radius_km).tolist():
+            with_radius = np.flatnonzero(radius_km == radius)
+            pairs = cKDTree(source_xyz[first + with_radius]).sparse_distance_matrix(
+                tree, radius, output_type="ndarray"
+            )
+            near[with_radius[pairs["i"]] * n_targets + pairs["j"]] = True
+        cells = np.flatnonzero(near)
+        cells += first * n_targets
+        found.append(cells)
+    cells = np.concatenate(found)
+    if not len(cells):
         return empty
-    order = np.argsort(source * len(target_lat) + target, kind="stable")
-    source, target = source[order], target[order]
-    km = geodesic_km_short(
+    source = cells // n_targets
+    target = cells - source * n_targets
+    del cells, found
+    km = _geodesic_km_short(
         xyz1=source_xyz,
-        xyz2=target_xyz[target],
         lat1=source_lat,
         lon1=source_lon,
         first=source,
+        xyz2=target_xyz,
+        second=target,
     )
     radius = source_radius_km[source]
     near_limit = np.abs(km - radius) <= EXACT_RECHECK_MARGIN_KM
