@@ -151,6 +151,7 @@ def solve(
             feasible_pairs=len(pairs.household),
             candidate_pairs=solution.candidate_pairs,
             pricing_rounds=solution.pricing_rounds,
+            flow_solves=solution.flow_solves,
         ),
         cost_resolution=resolution_statement(policy),
         timings=Timings(

@@ -20,6 +20,7 @@ all pairs (LP duality): the dual bound, computed from the potentials, must equal
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 from collections.abc import Callable, Sequence
@@ -43,10 +44,11 @@ _UNREACHED = 2**60
 # needs a phase per bit of cost range, so huge weights slow every solve down (measured: 2,000
 # households, merged placement weights ~10^13 made each solve 2–4× slower than separate tiers).
 _MERGE_LIMIT = 2**31
-# Pricing rounds that add at most this many arcs first try to keep the flow (see the loop), with
-# at most this many relaxation passes before solving again instead.
+# Pricing rounds that add at most this many arcs first try to keep or mend the flow (see the
+# loop), with at most this many relaxation passes and cancelled cycles before solving again.
 _REPAIR_LIMIT = 2_000
 _REPAIR_PASSES = 400
+_REPAIR_CANCELS = 30
 
 
 class FlowSolverError(RuntimeError):
@@ -101,7 +103,10 @@ class LexicographicSolution:
     unit_of_household_by_class: IntArray
     tiers: list[TierResult]
     candidate_pairs: int
+    # Pricing passes over every pair, and the min-cost flow solves among them (the other
+    # passes followed a repair of the last flow).
     pricing_rounds: int
+    flow_solves: int
 
 
 def solve_lexicographic(
@@ -170,6 +175,7 @@ def solve_lexicographic(
     sink_state = np.full(n_units, _FREE, dtype=np.int8)
     results: list[TierResult] = []
     pricing_rounds = 0
+    flow_solves = 0
     flow_pairs = np.zeros(0, dtype=np.int64)
 
     position = 0
@@ -264,7 +270,7 @@ def solve_lexicographic(
         solved = False
         last_potential: IntArray | None = None
         while not solved:
-            pricing_rounds += 1
+            flow_solves += 1
             # Variables: the candidate pair arcs, the free bypass arcs, the free unit→sink arcs.
             chosen = np.flatnonzero(in_candidates[alive])
             tails, heads, costs = network(chosen=chosen)
@@ -273,7 +279,7 @@ def solve_lexicographic(
                 tails=tails, heads=heads, costs=costs, supply=supply, n_nodes=n_nodes
             )
             # The last round's potentials are a good start: prices move little between rounds.
-            potential: IntArray | None = _potentials(
+            fresh = _potentials(
                 tails=tails,
                 heads=heads,
                 costs=costs,
@@ -283,9 +289,12 @@ def solve_lexicographic(
                 first_unit=n_households,
                 start=last_potential,
             )
+            assert fresh is not None  # an optimal flow has no negative cycle
+            potential: IntArray | None = fresh[0]
             last_potential = potential
             while potential is not None:
                 # Pricing: a left-out pair with negative reduced cost could still improve.
+                pricing_rounds += 1
                 np.take(potential, alive_household, out=reduced)
                 np.take(potential, alive_unit_node, out=unit_price)
                 reduced -= unit_price
@@ -325,7 +334,7 @@ def solve_lexicographic(
                 chosen = np.flatnonzero(in_candidates[alive])
                 flows = np.concatenate([flow_by_position[chosen], other_flows])
                 tails, heads, costs = network(chosen=chosen)
-                potential = _potentials(
+                repaired = _potentials(
                     tails=tails,
                     heads=heads,
                     costs=costs,
@@ -335,14 +344,18 @@ def solve_lexicographic(
                     first_unit=n_households,
                     start=potential,
                     max_passes=_REPAIR_PASSES,
+                    max_cancels=_REPAIR_CANCELS,
                 )
-                if potential is not None:
-                    last_potential = potential
                 _log.debug(
                     "repair with %d new arcs: %s",
                     len(added),
-                    "flow kept" if potential is not None else "solve again",
+                    "flow kept or improved" if repaired is not None else "solve again",
                 )
+                if repaired is None:
+                    potential = None
+                else:
+                    potential, flows = repaired
+                    last_potential = potential
         assert potential is not None
 
         # LP duality: the dual bound from the potentials equals the objective at an optimum.
@@ -414,6 +427,7 @@ def solve_lexicographic(
         tiers=results,
         candidate_pairs=int(in_candidates.sum()),
         pricing_rounds=pricing_rounds,
+        flow_solves=flow_solves,
     )
 
 
@@ -562,8 +576,9 @@ def _potentials(
     first_unit: int,
     start: IntArray | None = None,
     max_passes: int | None = None,
-) -> IntArray | None:
-    """Node potentials with non-negative reduced cost on every residual arc.
+    max_cancels: int = 0,
+) -> tuple[IntArray, IntArray] | None:
+    """Node potentials with non-negative reduced cost on every residual arc, and the flow.
 
     Shortest-path distances from the sink in the residual graph (vectorised label-correcting
     Bellman–Ford; no negative cycles exist because the flow is optimal). Then every unit is
@@ -573,21 +588,14 @@ def _potentials(
 
     With `start` (potentials feasible for all but a few arcs), relaxation starts from them
     instead; it converges, to feasible potentials, exactly when the residual graph has no
-    negative cycle, i.e. when the flow is optimal for these arcs. Returns None when that takes
-    more than `max_passes` passes (a negative cycle, or a long chain of changes).
+    negative cycle, i.e. when the flow is optimal for these arcs. A negative cycle shows as a
+    cycle among the arcs that last lowered each label; up to `max_cancels` of them are cancelled
+    (flow sent round the cycle, which lowers the cost) and relaxation goes on. Returns None when
+    more cycles remain or convergence takes more than `max_passes` passes per round: then the
+    caller solves again. The flow returned is `flows`, or the improved copy.
     """
-    used = flows > 0
-    residual_tail = np.where(used, heads, tails)
-    residual_head = np.where(used, tails, heads)
-    residual_cost = np.where(used, -costs, costs)
-    if not len(residual_tail):
-        return np.zeros(n_nodes, dtype=np.int64)
-    # Out-arcs of each node as ranges (arcs sorted by tail).
-    order = np.argsort(residual_tail, kind="stable")
-    residual_tail = residual_tail[order]
-    residual_head = residual_head[order]
-    residual_cost = residual_cost[order]
-    out_start = np.searchsorted(residual_tail, np.arange(n_nodes + 1))
+    if not len(tails):
+        return np.zeros(n_nodes, dtype=np.int64), flows
     if start is None:
         potential = np.full(n_nodes, _UNREACHED, dtype=np.int64)
         potential[sink] = 0
@@ -595,57 +603,129 @@ def _potentials(
     else:
         potential = start.copy()
         active = np.arange(n_nodes, dtype=np.int64)
-    passes = n_nodes + 2 if max_passes is None else max_passes
-
-    fell = np.zeros(n_nodes, dtype=bool)
-
-    def relax(active: IntArray) -> bool:
-        """Label-correcting passes over the out-arcs of the nodes whose label just fell."""
-        for _ in range(passes):
-            first, stop = out_start[active], out_start[active + 1]
-            count = stop - first
-            total = int(count.sum())
-            if not total:
-                return True
-            arcs = np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)
-            offered = potential[residual_tail[arcs]] + residual_cost[arcs]
-            head = residual_head[arcs]
-            better = offered < potential[head]
-            if not better.any():
-                return True
-            head, offered = head[better], offered[better]
-            np.minimum.at(potential, head, offered)
-            fell[head] = True
-            active = np.flatnonzero(fell)
-            fell[active] = False
-        if max_passes is None:
-            raise FlowSolverError("negative cycle in the residual graph: the flow was not optimal")
-        return False
-
-    if not relax(active):
+    cancels = 0
+    while True:
+        residual = _Residual(tails=tails, heads=heads, costs=costs, flows=flows, n_nodes=n_nodes)
+        outcome = residual.relax(potential=potential, active=active, max_passes=max_passes)
+        if outcome is _Relaxed.CONVERGED:
+            break
+        if outcome is _Relaxed.CYCLE and cancels < max_cancels:
+            cycle = residual.cycle()
+            flows = flows.copy() if not cancels else flows
+            flows[cycle] = 1 - flows[cycle]
+            cancels += 1
+            # Labels stay, but relaxation stopped half-way: look at every arc again.
+            active = np.arange(n_nodes, dtype=np.int64)
+            continue
         return None
-    unreached = potential >= _UNREACHED // 2
-    if unreached.any():
-        # Above every reached node by more than any arc cost: arcs into reached nodes hold.
-        reached_max = int(potential[~unreached].max())
-        potential[unreached] = reached_max + int(np.abs(residual_cost).max()) + 1
-        if not relax(np.flatnonzero(unreached)):
-            return None
+    if start is None:
+        unreached = potential >= _UNREACHED // 2
+        if unreached.any():
+            # Above every reached node by more than any arc cost: arcs into reached nodes hold.
+            reached_max = int(potential[~unreached].max())
+            potential[unreached] = reached_max + int(np.abs(residual.cost).max()) + 1
+            if residual.relax(potential=potential, active=np.flatnonzero(unreached)) is not (
+                _Relaxed.CONVERGED
+            ):
+                raise FlowSolverError("negative cycle in the residual graph")
     # Lower each unit, then each class node (whose arcs lead to units), to the largest
     # (head potential − cost) over its residual out-arcs.
     for lowered in (
-        (residual_tail >= first_unit) & (residual_tail < sink),
-        residual_tail > sink,
+        (residual.tail >= first_unit) & (residual.tail < sink),
+        residual.tail > sink,
     ):
         lowest = np.full(n_nodes, np.iinfo(np.int64).min, dtype=np.int64)
         np.maximum.at(
             lowest,
-            residual_tail[lowered],
-            potential[residual_head[lowered]] - residual_cost[lowered],
+            residual.tail[lowered],
+            potential[residual.head[lowered]] - residual.cost[lowered],
         )
         has_out = lowest > np.iinfo(np.int64).min
         potential[has_out] = np.minimum(potential[has_out], lowest[has_out])
-    return potential
+    return potential, flows
+
+
+class _Relaxed(enum.Enum):
+    CONVERGED = "converged"
+    CYCLE = "negative cycle"
+    TOO_LONG = "too many passes"
+
+
+class _Residual:
+    """The residual graph of a 0/1 flow, its arcs sorted by tail (out-arcs as ranges)."""
+
+    def __init__(
+        self, *, tails: IntArray, heads: IntArray, costs: IntArray, flows: IntArray, n_nodes: int
+    ) -> None:
+        used = flows > 0
+        tail = np.where(used, heads, tails)
+        self.order = np.argsort(tail, kind="stable")
+        self.tail = tail[self.order]
+        self.head = np.where(used, tails, heads)[self.order]
+        self.cost = np.where(used, -costs, costs)[self.order]
+        self.out_start = np.searchsorted(self.tail, np.arange(n_nodes + 1))
+        # The residual arc that last lowered each node's label (-1: none yet). Labels only fall
+        # strictly, so a cycle among these arcs is a negative cycle.
+        self.parent = np.full(n_nodes, -1, dtype=np.int64)
+
+    def relax(
+        self, *, potential: IntArray, active: IntArray, max_passes: int | None = None
+    ) -> _Relaxed:
+        """Label-correcting passes over the out-arcs of the nodes whose label just fell."""
+        n_nodes = len(potential)
+        fell = np.zeros(n_nodes, dtype=bool)
+        passes = n_nodes + 2 if max_passes is None else max_passes
+        for done in range(passes):
+            first, stop = self.out_start[active], self.out_start[active + 1]
+            count = stop - first
+            total = int(count.sum())
+            if not total:
+                return _Relaxed.CONVERGED
+            arcs = np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)
+            offered = potential[self.tail[arcs]] + self.cost[arcs]
+            head = self.head[arcs]
+            better = offered < potential[head]
+            if not better.any():
+                return _Relaxed.CONVERGED
+            head, offered, arcs = head[better], offered[better], arcs[better]
+            np.minimum.at(potential, head, offered)
+            lowest = offered == potential[head]
+            self.parent[head[lowest]] = arcs[lowest]
+            fell[head] = True
+            active = np.flatnonzero(fell)
+            fell[active] = False
+            if (done % 8 == 7 or done == passes - 1) and self._on_cycle() >= 0:
+                return _Relaxed.CYCLE
+        if max_passes is None:
+            raise FlowSolverError("negative cycle in the residual graph: the flow was not optimal")
+        return _Relaxed.TOO_LONG
+
+    def _on_cycle(self) -> int:
+        """A node whose chain of parents never ends, or -1: pointer doubling."""
+        n = len(self.parent)
+        # Node n is the end, pointing to itself.
+        jump = np.append(np.where(self.parent >= 0, self.tail[np.maximum(self.parent, 0)], n), n)
+        for _ in range(max(n, 1).bit_length() + 1):
+            jump = jump[jump]
+        looping = np.flatnonzero(jump[:n] != n)
+        return int(looping[0]) if len(looping) else -1
+
+    def cycle(self) -> IntArray:
+        """The original arcs of a cycle among the parent arcs (one must exist)."""
+        node = self._on_cycle()
+        seen: set[int] = set()
+        while node not in seen:
+            seen.add(node)
+            node = int(self.tail[self.parent[node]])
+        arcs = []
+        first = node
+        while True:
+            arc = int(self.parent[node])
+            arcs.append(arc)
+            node = int(self.tail[arc])
+            if node == first:
+                break
+        return np.asarray(self.order[arcs], dtype=np.int64)
 
 
 def _cover(

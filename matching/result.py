@@ -108,7 +108,10 @@ class SolverReport(_Output):
     feasible_pairs: int
     # Pairs the flow solver saw in the end; the rest were proven unneeded by their dual prices.
     candidate_pairs: int
+    # Passes that priced every left-out pair; `flow_solves` of them followed a min-cost flow
+    # solve, the others a repair of the last flow (few new arcs: negative cycles cancelled).
     pricing_rounds: int
+    flow_solves: int
 
 
 class Timings(_Output):
