@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel
 
 from matching.candidates import Pairs, Prepared, rule_failures
 from matching.costs import TierCosts, placement_weights
@@ -22,9 +25,12 @@ from matching.result import (
 )
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Model = TypeVar("Model", bound=BaseModel)
 
 # How many of an unmatched household's best units to explain.
 _OUTRANKED_SHOWN = 3
+_EQUAL_IN_EVERY_TIER = "equal in every tier; the tie is broken by stable ids"
 
 
 @dataclass(frozen=True)
@@ -50,70 +56,74 @@ class Explainer:
             prepared.child_household, np.arange(prepared.n_households + 1)
         )
         self.weight = placement_weights(prepared.children_count > 0)
-        self.pair_keys = pairs.household * prepared.n_units + pairs.unit
-        # Trips are sorted by child, then unit: one key per trip for vectorised look-ups.
-        self.trip_keys = prepared.trip_child * prepared.n_units + prepared.trip_unit
 
     # Vectorised over all placed households ------------------------------------------------
 
-    def own_rank_key(self) -> IntArray:
+    def own_rank_key(self) -> npt.NDArray[np.signedinteger]:
         """One integer per pair that orders a household's own options lexicographically by tier.
 
         Each lower tier is shifted to start at 0 and the key multiplied by its range + 1, so a
-        difference in a higher tier always outweighs any difference below it.
+        difference in a higher tier always outweighs any difference below it. int32 when the
+        ranges allow (they usually do): the key spans every feasible pair, and half the bytes
+        is half the time.
         """
-        n_pairs = len(self.pairs.household)
-        key = np.zeros(n_pairs, dtype=np.int64)
+        costs = [self.costs.all_pairs_cost(tier) for tier in self.secondary_tiers]
+        lows: list[int] = []
+        spreads: list[int] = []
         largest = 0
-        for tier in self.secondary_tiers:
-            cost = self.costs.all_pairs_cost(tier)
+        for cost in costs:
             low = int(cost.min(initial=0))
             spread = int(cost.max(initial=0)) - low + 1
             if (largest + 1) * spread >= 2**62:
                 raise OverflowError("tier ranges too wide for one ranking key")
-            key *= spread
-            key += cost
-            key -= low
+            lows.append(low)
+            spreads.append(spread)
             largest = (largest + 1) * spread
+        # Below the dtype's maximum, which best_alternatives keeps free to mark a household's own
+        # pair.
+        key_type: type[np.signedinteger] = (
+            np.int32 if largest < np.iinfo(np.int32).max else np.int64
+        )
+        key: npt.NDArray[np.signedinteger] = np.zeros(len(self.pairs.household), dtype=key_type)
+        for cost, low, spread in zip(costs, lows, spreads, strict=True):
+            key *= spread
+            # Shifted in the key's type before it is added, so no step leaves the key's range.
+            key += np.subtract(cost, low, dtype=key_type) if low else cost
         return key
 
     def best_alternatives(self, *, households: IntArray, own_pairs: IntArray) -> IntArray:
-        """For each household, its best feasible pair other than its own (-1 if none)."""
+        """For each household, its best feasible pair other than its own (-1 if none).
+
+        Among equal keys the first pair wins: the lowest unit id.
+        """
         key = self.own_rank_key()
-        no_pair = np.iinfo(np.int64).max
-        key[own_pairs[own_pairs >= 0]] = no_pair
-        best = np.full(len(households), -1, dtype=np.int64)
-        lo = self.pair_bounds[households]
-        hi = self.pair_bounds[households + 1]
-        has_pairs = hi > lo
-        if not has_pairs.any() or not len(key):
-            return best
-        # The smallest key of each household's segment, then the first pair that has it: the
-        # lowest unit id among equals.
-        starts = self.pair_bounds[:-1]
-        nonempty = self.pair_bounds[1:] > starts
-        segment_min = np.full(self.p.n_households, no_pair, dtype=np.int64)
-        segment_min[nonempty] = np.minimum.reduceat(key, starts[nonempty])
-        segment_of_pair = self.pairs.household
-        at_min = np.flatnonzero(key == segment_min[segment_of_pair])
-        first_at_min = np.full(self.p.n_households, -1, dtype=np.int64)
-        with_min, first = np.unique(segment_of_pair[at_min], return_index=True)
-        first_at_min[with_min] = at_min[first]
-        chosen = first_at_min[households]
-        valid = has_pairs & (segment_min[households] != no_pair) & (chosen >= 0)
-        best[valid] = chosen[valid]
-        return best
+        own_pair = np.iinfo(key.dtype).max
+        key[own_pairs[own_pairs >= 0]] = own_pair
+        best: list[int] = []
+        # One argmin per household: its pairs are one contiguous segment, and a loop of a few
+        # microseconds per household beats any scatter-gather over every pair.
+        for start, stop in zip(
+            self.pair_bounds[households].tolist(),
+            self.pair_bounds[households + 1].tolist(),
+            strict=True,
+        ):
+            if stop > start:
+                at = start + int(key[start:stop].argmin())
+                best.append(at if key[at] != own_pair else -1)
+            else:
+                best.append(-1)
+        return np.asarray(best, dtype=np.int64).reshape(-1)
 
     def pair_indices(self, *, households: IntArray, units: IntArray) -> IntArray:
         """Index of each (household, unit) among the feasible pairs, or -1."""
-        found = np.full(len(households), -1, dtype=np.int64)
-        if not len(self.pair_keys):
-            return found
         valid = (households >= 0) & (units >= 0)
-        keys = households * self.p.n_units + units
-        at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
-        hit = valid & (self.pair_keys[at] == keys)
-        found[hit] = at[hit]
+        safe = np.where(valid, households, 0)
+        found = _find_in_segments(
+            self.pairs.unit,
+            starts=np.where(valid, self.pair_bounds[safe], 0),
+            stops=np.where(valid, self.pair_bounds[safe + 1], 0),
+            targets=units,
+        )
         return found
 
     def tier_matrix(self, pair_index: IntArray) -> IntArray:
@@ -133,7 +143,6 @@ class Explainer:
         own = self.pair_indices(households=placed, units=units)
         alternative = np.full(len(placed), -1, dtype=np.int64)
         alternative[free] = self.best_alternatives(households=placed[free], own_pairs=own[free])
-        has = alternative >= 0
         alternative_unit = _take(self.pairs.unit, alternative)
         taker = _take(assignment.household_of_unit, alternative_unit)
         taker_now = self.pair_indices(households=taker, units=alternative_unit)
@@ -145,125 +154,169 @@ class Explainer:
             (taker >= 0) & (taker_after < 0), self.weight[np.maximum(taker, 0)], 0
         )
         deltas = np.vstack([placement_delta, after - now])
+        # The first tier that changes decides (-1: none does).
+        changed = deltas != 0
+        deciding = np.where(changed.any(axis=0), changed.argmax(axis=0), -1)
+        deciding_delta = deltas[np.maximum(deciding, 0), np.arange(len(placed))]
         tier_names: list[TierName] = ["placement", *self.secondary_tiers]
         held_by_fixed = (taker >= 0) & assignment.fixed_household[np.maximum(taker, 0)]
-        own_figures = self.figures_many(households=placed, units=units)
-        with_alternative = np.flatnonzero(has)
-        alternative_figures = dict(
-            zip(
-                with_alternative.tolist(),
-                self.figures_many(
-                    households=placed[with_alternative],
-                    units=alternative_unit[with_alternative],
-                ),
-                strict=True,
-            )
+        with_alternative = np.flatnonzero(alternative >= 0)
+        # Own and alternative figures in one pass: the first len(placed) are the own pairs.
+        figures = self.figures_many(
+            households=np.concatenate([placed, placed[with_alternative]]),
+            units=np.concatenate([units, alternative_unit[with_alternative]]),
         )
-        result: list[Proposal] = []
-        for row, household in enumerate(placed.tolist()):
-            unit = int(units[row])
-            figures = own_figures[row]
-            best: Alternative | None = None
-            if has[row]:
-                other = int(taker[row])
-                alt_unit = int(alternative_unit[row])
-                if held_by_fixed[row]:
-                    tier: TierName | None = None
-                    why = "it is held by an offer already out or accepted"
+        household_ids = self.p.household_ids
+        unit_ids = self.p.unit_ids
+
+        def alternative_fields(
+            row: int, other: int, alt_unit: int, fixed_holder: bool, tier_index: int, delta: int
+        ) -> dict[str, Any]:
+            tier: TierName | None = None
+            if fixed_holder:
+                why = "it is held by an offer already out or accepted"
+            else:
+                if tier_index < 0:
+                    why = _EQUAL_IN_EVERY_TIER
                 else:
-                    tier, why = self._first_change(
-                        [(name, int(deltas[k, row])) for k, name in enumerate(tier_names)]
-                    )
-                    holder = (
-                        f"it went to household {self.p.household_ids[other]}; moving this "
-                        "household there (and that one here) "
-                        if other >= 0
-                        else "moving this household there "
-                    )
-                    why = holder + why
-                best = Alternative(
-                    unit_id=self.p.unit_ids[alt_unit],
-                    figures=alternative_figures[row],
-                    taken_by_household_id=self.p.household_ids[other] if other >= 0 else None,
-                    deciding_tier=tier,
-                    reason=why,
+                    tier = tier_names[tier_index]
+                    why = self._describe_delta(tier, delta)
+                holder = (
+                    f"it went to household {household_ids[other]}; moving this "
+                    "household there (and that one here) "
+                    if other >= 0
+                    else "moving this household there "
                 )
-            fixed = not bool(free[row])
-            result.append(
-                Proposal(
-                    household_id=self.p.household_ids[household],
-                    unit_id=self.p.unit_ids[unit],
-                    fixed=fixed,
-                    figures=figures,
-                    best_alternative=best,
-                    explanation=self._proposal_text(figures=figures, fixed=fixed, best=best),
+                why = holder + why
+            return {
+                "unit_id": unit_ids[alt_unit],
+                "figures": figures[row],
+                "taken_by_household_id": household_ids[other] if other >= 0 else None,
+                "deciding_tier": tier,
+                "reason": why,
+            }
+
+        alternatives = _trusted_many(
+            Alternative,
+            (
+                alternative_fields(*fields)
+                for fields in zip(
+                    range(len(placed), len(figures)),
+                    taker[with_alternative].tolist(),
+                    alternative_unit[with_alternative].tolist(),
+                    held_by_fixed[with_alternative].tolist(),
+                    deciding[with_alternative].tolist(),
+                    deciding_delta[with_alternative].tolist(),
+                    strict=True,
                 )
-            )
-        return result
+            ),
+        )
+        best_of_row: list[Alternative | None] = [None] * len(placed)
+        for row, best in zip(with_alternative.tolist(), alternatives, strict=True):
+            best_of_row[row] = best
+        return _trusted_many(
+            Proposal,
+            (
+                {
+                    "household_id": household_ids[household],
+                    "unit_id": unit_ids[unit],
+                    "fixed": not is_free,
+                    "figures": own_figures,
+                    "best_alternative": best,
+                    "explanation": self._proposal_text(
+                        figures=own_figures, fixed=not is_free, best=best
+                    ),
+                }
+                for household, unit, is_free, own_figures, best in zip(
+                    placed.tolist(),
+                    units.tolist(),
+                    free.tolist(),
+                    figures[: len(placed)],
+                    best_of_row,
+                    strict=True,
+                )
+            ),
+        )
 
     # Figures -------------------------------------------------------------------------------
-
-    def figures_many(self, *, households: IntArray, units: IntArray) -> list[PairFigures]:
-        """`figures` for many pairs at once: one search for every child's trip."""
-        p = self.p
-        first = self.child_bounds[households]
-        counts = self.child_bounds[households + 1] - first
-        row_of = np.repeat(np.arange(len(households)), counts)
-        row_start = np.cumsum(counts) - counts
-        child = np.repeat(first, counts) + (np.arange(int(counts.sum())) - row_start[row_of])
-        query = child * p.n_units + units[row_of]
-        trip_keys = self.trip_keys
-        at = np.minimum(np.searchsorted(trip_keys, query), max(len(trip_keys) - 1, 0))
-        hit = (trip_keys[at] == query) if len(trip_keys) else np.zeros(len(query), dtype=bool)
-        km = np.where(hit, p.trip_km[at] if len(trip_keys) else 0.0, np.nan)
-        child_points = np.where(
-            hit, (np.nan_to_num(km) / self.policy.trip_scale_km) ** self.policy.trip_power, 0.0
-        )
-        factor = np.where(p.is_transitional[units], self.policy.transitional_waiting_factor, 1.0)
-        waiting = p.days_in_temporary_housing[households] / self.policy.days_per_waiting_point
-        waiting = waiting * factor
-        spare = p.bedrooms[units] - p.bedrooms_needed[households]
-        km_list = km.tolist()
-        points_list = child_points.tolist()
-        limits = p.child_limit_km[child].tolist()
-        children = child.tolist()
-        figures: list[PairFigures] = []
-        position = 0
-        for row, count in enumerate(counts.tolist()):
-            trips: list[ChildTrip] = []
-            trip_points = 0.0
-            for k in range(position, position + count):
-                trip_km = km_list[k]
-                found = trip_km == trip_km  # not NaN
-                if found:
-                    trip_points += points_list[k]
-                trips.append(
-                    ChildTrip.model_construct(
-                        child_id=p.child_ids[children[k]],
-                        school_trip_km=round(trip_km, 3) if found else None,
-                        school_trip_limit_km=float(limits[k]),
-                    )
-                )
-            position += count
-            waiting_points = float(waiting[row])
-            figures.append(
-                PairFigures.model_construct(
-                    children_placed=count,
-                    child_trips=trips,
-                    school_trip_points=round(trip_points, 4),
-                    days_in_temporary_housing=int(p.days_in_temporary_housing[households[row]]),
-                    waiting_points=round(waiting_points, 4),
-                    school_and_waiting_score=round(waiting_points - trip_points, 4),
-                    spare_bedrooms=int(spare[row]),
-                )
-            )
-        return figures
 
     def figures(self, *, household: int, unit: int) -> PairFigures:
         return self.figures_many(
             households=np.asarray([household], dtype=np.int64),
             units=np.asarray([unit], dtype=np.int64),
         )[0]
+
+    def figures_many(self, *, households: IntArray, units: IntArray) -> list[PairFigures]:
+        """`figures` for many pairs at once: one vectorised search for every child's trip."""
+        p = self.p
+        first = self.child_bounds[households]
+        counts = self.child_bounds[households + 1] - first
+        row_of = np.repeat(np.arange(len(households)), counts)
+        row_start = np.cumsum(counts) - counts
+        child = np.repeat(first, counts) + (np.arange(int(counts.sum())) - row_start[row_of])
+        at = _find_in_segments(
+            p.trip_unit,
+            starts=p.child_trip_bounds[child],
+            stops=p.child_trip_bounds[child + 1],
+            targets=units[row_of],
+        )
+        hit = at >= 0
+        km = np.where(hit, p.trip_km[np.maximum(at, 0)] if len(p.trip_km) else 0.0, np.nan)
+        child_points = np.where(
+            hit, (np.nan_to_num(km) / self.policy.trip_scale_km) ** self.policy.trip_power, 0.0
+        )
+        # Summed in child order from 0.0, as a Python loop would: the same float to the last bit.
+        trip_points = np.asarray(
+            np.bincount(row_of, weights=child_points, minlength=len(households)), dtype=np.float64
+        )
+        factor = np.where(p.is_transitional[units], self.policy.transitional_waiting_factor, 1.0)
+        waiting = p.days_in_temporary_housing[households] / self.policy.days_per_waiting_point
+        waiting = waiting * factor
+        spare = p.bedrooms[units] - p.bedrooms_needed[households]
+        child_ids = p.child_ids
+        # NaN: no trip known (only possible on a fixed pair).
+        found = (~np.isnan(km)).tolist()
+        trips = _trusted_many(
+            ChildTrip,
+            (
+                {
+                    "child_id": child_ids[child_index],
+                    "school_trip_km": trip_km if is_found else None,
+                    "school_trip_limit_km": limit_km,
+                }
+                for child_index, is_found, trip_km, limit_km in zip(
+                    child.tolist(),
+                    found,
+                    _rounded(km, 3),
+                    p.child_limit_km[child].astype(np.float64, copy=False).tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        return _trusted_many(
+            PairFigures,
+            (
+                {
+                    "children_placed": stop - start,
+                    "child_trips": trips[start:stop],
+                    "school_trip_points": points,
+                    "days_in_temporary_housing": days,
+                    "waiting_points": waiting_points,
+                    "school_and_waiting_score": score,
+                    "spare_bedrooms": spare_bedrooms,
+                }
+                for start, stop, points, days, waiting_points, score, spare_bedrooms in zip(
+                    row_start.tolist(),
+                    (row_start + counts).tolist(),
+                    _rounded(trip_points, 4),
+                    p.days_in_temporary_housing[households].tolist(),
+                    _rounded(waiting, 4),
+                    _rounded(waiting - trip_points, 4),
+                    spare.tolist(),
+                    strict=True,
+                )
+            ),
+        )
 
     def _pair_slice(self, household: int) -> slice:
         return slice(int(self.pair_bounds[household]), int(self.pair_bounds[household + 1]))
@@ -299,7 +352,7 @@ class Explainer:
         for tier, delta in deltas:
             if delta != 0:
                 return tier, self._describe_delta(tier, delta)
-        return None, "equal in every tier; the tie is broken by stable ids"
+        return None, _EQUAL_IN_EVERY_TIER
 
     def _describe_delta(self, tier: TierName, delta: int) -> str:
         word = "worsen" if delta > 0 else "improve"
@@ -428,3 +481,100 @@ def _take(values: IntArray, index: IntArray) -> IntArray:
     present = index >= 0
     taken[present] = values[index[present]]
     return taken
+
+
+def _find_in_segments(
+    values: IntArray, *, starts: IntArray, stops: IntArray, targets: IntArray
+) -> IntArray:
+    """Per query, where `targets[i]` is in the sorted `values[starts[i]:stops[i]]`, or -1.
+
+    A binary search for all queries at once: a few vectorised steps per halving, where one
+    search over a key of every pair would first have to build that key (tens of millions).
+    """
+    low = starts.astype(np.int64, copy=True)
+    high = stops.astype(np.int64, copy=True)
+    last = max(len(values) - 1, 0)
+    searching = low < high
+    while searching.any():
+        middle = (low + high) // 2
+        below = values[np.minimum(middle, last)] < targets
+        low = np.where(searching & below, middle + 1, low)
+        high = np.where(searching & ~below, middle, high)
+        searching = low < high
+    found = np.full(len(targets), -1, dtype=np.int64)
+    if not len(values):
+        return found
+    hit = (low < stops) & (values[np.minimum(low, last)] == targets)
+    found[hit] = low[hit]
+    return found
+
+
+def _rounded(values: FloatArray, digits: int) -> list[float]:
+    """`[round(value, digits) for value in values]`, to the last bit, mostly vectorised.
+
+    Python rounds the exact binary value; rounding `value * 10**digits` can differ from that only
+    where the product lies within its own rounding error of a half (or is huge, or not finite):
+    those few go through `round`. Otherwise both give the nearest float to the same decimal.
+    """
+    scale = 10.0**digits
+    scaled = values * scale
+    with np.errstate(invalid="ignore"):
+        doubtful = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) | ~(np.abs(scaled) < 2.0**31)
+    rounded: list[float] = (np.rint(scaled) / scale).tolist()
+    for index in np.flatnonzero(doubtful).tolist():
+        rounded[index] = round(float(values[index]), digits)
+    return rounded
+
+
+# Field names per model, shared by every instance `_trusted_many` builds (see there).
+_FIELD_NAMES: dict[type[BaseModel], set[str]] = {}
+
+
+def _trusted_many(model: type[Model], fields_of_each: Iterable[dict[str, Any]]) -> list[Model]:
+    """`model.model_construct(**fields)` for each, every field given, without its overhead.
+
+    An explanation builds some 70,000 small models at 10,000 households; `model_construct` loops
+    over the fields of each. This sets the same four slots directly. The instances share one set
+    of field names per model: the output models are frozen, pydantic copies the set before any
+    update (`model_copy`), and one set instead of 70,000 spares the garbage collector, whose full
+    passes over a heap this size cost more than building the models.
+    """
+    field_names = _FIELD_NAMES[model]
+    new = model.__new__
+    built: list[Model] = []
+    for fields in fields_of_each:
+        instance = new(model)
+        _set_slot(instance, "__dict__", fields)
+        _set_slot(instance, "__pydantic_fields_set__", field_names)
+        _set_slot(instance, "__pydantic_extra__", None)
+        _set_slot(instance, "__pydantic_private__", None)
+        built.append(instance)
+    return built
+
+
+_set_slot = object.__setattr__
+
+
+def _check_trusted_models(*models: type[BaseModel]) -> None:
+    """Fail at import if `_trusted_many` no longer builds what `model_construct` builds."""
+    if BaseModel.__slots__ != (
+        "__dict__",
+        "__pydantic_fields_set__",
+        "__pydantic_extra__",
+        "__pydantic_private__",
+    ):
+        raise RuntimeError("pydantic's model slots changed: update matching.explain._trusted_many")
+    for model in models:
+        plain = (
+            model.model_config.get("frozen")
+            and model.model_config.get("extra") != "allow"
+            and not model.__private_attributes__
+            and not model.__pydantic_post_init__
+            and not model.__pydantic_root_model__
+        )
+        if not plain:
+            raise RuntimeError(f"{model.__name__} needs model_construct, not _trusted_many")
+        _FIELD_NAMES[model] = set(model.model_fields)
+
+
+_check_trusted_models(ChildTrip, PairFigures, Alternative, Proposal)
