@@ -40,6 +40,8 @@ class ClassNodes:
     unit: IntArray
     # Over all feasible pairs: True where the pair is a path household → class → unit instead.
     implied_pairs: BoolArray
+    # For each implied pair, in pair order: the household → class arc its path takes.
+    implied_arc: IntArray
 
 
 def class_arcs(
@@ -68,6 +70,7 @@ def class_arcs(
             unit_class=empty,
             unit=empty,
             implied_pairs=np.zeros(len(pairs.household), dtype=bool),
+            implied_arc=empty,
         )
     # Households without needs reach classes of units that differ in cost class, size and
     # availability; households with needs reach classes that also share the units' features
@@ -83,6 +86,15 @@ def class_arcs(
     arc_household = np.concatenate([part.household for part in parts])
     # Class arcs sorted by household, like the pairs.
     by_household = np.argsort(arc_household, kind="stable")
+    new_arc = np.empty(len(by_household), dtype=np.int64)
+    new_arc[by_household] = np.arange(len(by_household))
+    arc_offsets = np.cumsum([0] + [len(part.household) for part in parts])
+    implied_position = np.concatenate([np.flatnonzero(part.implied_pairs) for part in parts])
+    implied_arc = new_arc[
+        np.concatenate(
+            [part.implied_arc + offset for part, offset in zip(parts, arc_offsets, strict=False)]
+        )
+    ]
     return ClassNodes(
         n_classes=offsets[-1],
         household=arc_household[by_household],
@@ -98,6 +110,7 @@ def class_arcs(
         ),
         unit=np.concatenate([part.unit for part in parts]),
         implied_pairs=np.logical_or.reduce([part.implied_pairs for part in parts]),
+        implied_arc=implied_arc[np.argsort(implied_position, kind="stable")],
     )
 
 
@@ -172,14 +185,26 @@ def _group(
         )
         for tier in policy.tiers
     }
-    # The feasible pairs these arcs stand for.
+    # The feasible pairs these arcs stand for, and the arc each one goes through. Only the
+    # grouped households' own pairs are looked at: each household's pairs are one run.
     class_of_unit = np.full(p.n_units, -1, dtype=np.int64)
     class_of_unit[units] = unit_class
-    fits_by_household = np.zeros((p.n_households, n_classes), dtype=bool)
-    fits_by_household[arc_household, klass] = True
-    pair_class = class_of_unit[pairs.unit]
-    implied = grouped[pairs.household] & (pair_class >= 0)
-    implied[implied] = fits_by_household[pairs.household[implied], pair_class[implied]]
+    row_of_household = np.full(p.n_households, -1, dtype=np.int64)
+    row_of_household[households] = np.arange(len(households))
+    arc_of = np.full((len(households), n_classes), -1, dtype=np.int64)
+    arc_of[row_of_household[arc_household], klass] = np.arange(len(klass))
+    first = np.searchsorted(pairs.household, households)
+    count = np.searchsorted(pairs.household, households, side="right") - first
+    runs = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    pair_class = class_of_unit[pairs.unit[runs]]
+    arc = np.where(
+        pair_class >= 0,
+        arc_of[row_of_household[pairs.household[runs]], np.maximum(pair_class, 0)],
+        -1,
+    )
+    implied = np.zeros(len(pairs.household), dtype=bool)
+    implied[runs[arc >= 0]] = True
+    implied_arc = arc[arc >= 0]
     # A check, not a hope: the arcs stand for exactly the feasible pairs they replace.
     class_size = np.bincount(unit_class, minlength=n_classes)
     if int(implied.sum()) != int(class_size[klass].sum()):
@@ -192,4 +217,5 @@ def _group(
         unit_class=unit_class,
         unit=units,
         implied_pairs=implied,
+        implied_arc=implied_arc,
     )

@@ -54,7 +54,11 @@ class TierCosts:
         return cached
 
     def pair_cost(self, tier: TierName, pair_index: IntArray) -> IntArray:
-        return np.asarray(self.all_pairs_cost(tier)[pair_index], dtype=np.int64)
+        """This tier's cost of the pairs `pair_index` (from the cache when it is filled)."""
+        cached = self._all_pairs.get(tier)
+        if cached is None:
+            return self._pair_cost(tier, pair_index)
+        return np.asarray(cached[pair_index], dtype=np.int64)
 
     def subset_cost(self, tier: TierName, pair_index: IntArray) -> npt.NDArray[np.signedinteger]:
         """This tier's cost of the pairs `pair_index`, computed for them only (may be int32)."""

@@ -121,7 +121,14 @@ def solve(
         household_of_unit=household_of_unit,
         fixed_household=fixed_household,
     )
-    explainer = Explainer(prepared=prepared, pairs=pairs, costs=costs, policy=policy)
+    explainer = Explainer(
+        prepared=prepared,
+        pairs=pairs,
+        costs=costs,
+        policy=policy,
+        classes=classes,
+        explicit_cost=explicit_cost,
+    )
     proposals: list[Proposal] = explainer.proposals(assignment=assignment)
     unmatched: list[Unmatched] = [
         explainer.unmatched(household=household, assignment=assignment)

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from matching.candidates import Pairs, Prepared, rule_failures
+from matching.classes import ClassNodes
 from matching.costs import TierCosts, placement_weights
 from matching.policies import Policy, TierName
 from matching.result import (
@@ -44,12 +45,24 @@ class Assignment:
 
 class Explainer:
     def __init__(
-        self, *, prepared: Prepared, pairs: Pairs, costs: TierCosts, policy: Policy
+        self,
+        *,
+        prepared: Prepared,
+        pairs: Pairs,
+        costs: TierCosts,
+        policy: Policy,
+        classes: ClassNodes | None = None,
+        explicit_cost: dict[TierName, npt.NDArray[np.signedinteger]] | None = None,
     ) -> None:
+        """`classes` and `explicit_cost` (the tiers' costs of the pairs not implied by a class
+        arc) are the engine's own, reused so that no tier cost of every pair is computed again:
+        an implied pair costs what its class arc costs."""
         self.p = prepared
         self.pairs = pairs
         self.costs = costs
         self.policy = policy
+        self.classes = classes
+        self.explicit_cost = explicit_cost
         self.secondary_tiers: list[TierName] = [t for t in policy.tiers if t != "placement"]
         self.pair_bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
         self.child_bounds = np.searchsorted(
@@ -67,7 +80,23 @@ class Explainer:
         ranges allow (they usually do): the key spans every feasible pair, and half the bytes
         is half the time.
         """
-        costs = [self.costs.all_pairs_cost(tier) for tier in self.secondary_tiers]
+        # Each tier's cost per pair, as (explicit pairs, class arcs): implied pairs cost what
+        # their class arc costs, so the ranges below are those over all pairs.
+        classes = self.classes
+        if classes is None or self.explicit_cost is None:
+            explicit = np.arange(len(self.pairs.household))
+            implied = np.zeros(0, dtype=np.int64)
+            parts = [
+                (self.costs.all_pairs_cost(tier), np.zeros(0, dtype=np.int64))
+                for tier in self.secondary_tiers
+            ]
+        else:
+            explicit = np.flatnonzero(~classes.implied_pairs)
+            implied = np.flatnonzero(classes.implied_pairs)
+            parts = [
+                (self.explicit_cost[tier], classes.cost[tier]) for tier in self.secondary_tiers
+            ]
+        costs = [np.concatenate([of_pairs, of_arcs]) for of_pairs, of_arcs in parts]
         lows: list[int] = []
         spreads: list[int] = []
         largest = 0
@@ -84,11 +113,15 @@ class Explainer:
         key_type: type[np.signedinteger] = (
             np.int32 if largest < np.iinfo(np.int32).max else np.int64
         )
-        key: npt.NDArray[np.signedinteger] = np.zeros(len(self.pairs.household), dtype=key_type)
+        part_key: npt.NDArray[np.signedinteger] = np.zeros(len(costs[0]), dtype=key_type)
         for cost, low, spread in zip(costs, lows, spreads, strict=True):
-            key *= spread
+            part_key *= spread
             # Shifted in the key's type before it is added, so no step leaves the key's range.
-            key += np.subtract(cost, low, dtype=key_type) if low else cost
+            part_key += np.subtract(cost, low, dtype=key_type) if low else cost
+        key: npt.NDArray[np.signedinteger] = np.empty(len(self.pairs.household), dtype=key_type)
+        key[explicit] = part_key[: len(explicit)]
+        if len(implied) and classes is not None:
+            key[implied] = part_key[len(explicit) :][classes.implied_arc]
         return key
 
     def best_alternatives(self, *, households: IntArray, own_pairs: IntArray) -> IntArray:

@@ -48,7 +48,7 @@ _MERGE_LIMIT = 2**31
 # loop), with at most this many relaxation passes and cancelled cycles before solving again.
 _REPAIR_LIMIT = 2_000
 _REPAIR_PASSES = 400
-_REPAIR_CANCELS = 30
+_ARCS_PER_CANCEL = 20_000
 
 
 class FlowSolverError(RuntimeError):
@@ -344,7 +344,9 @@ def solve_lexicographic(
                     first_unit=n_households,
                     start=potential,
                     max_passes=_REPAIR_PASSES,
-                    max_cancels=_REPAIR_CANCELS,
+                    # A cancel costs about a relaxation of the whole network; a solve costs
+                    # many, the more the larger the network.
+                    max_cancels=max(2, len(tails) // _ARCS_PER_CANCEL),
                 )
                 _log.debug(
                     "repair with %d new arcs: %s",

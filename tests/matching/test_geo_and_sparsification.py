@@ -153,3 +153,34 @@ def test_class_arcs_stand_for_exactly_the_feasible_pairs_they_replace() -> None:
                 if (household, klass) in class_cost
             ]
             assert costs.pair_cost(tier, np.asarray([pair]))[0] == classes.cost[tier][arc]
+
+
+def test_explanations_rank_implied_pairs_by_their_class_arcs_exactly() -> None:
+    from matching.candidates import feasible_pairs, prepare
+    from matching.classes import class_arcs
+    from matching.costs import TierCosts
+    from matching.explain import Explainer
+    from matching.policies import get_builtin_policy
+
+    instance = generate_instance(households=200, units=180, seed=12)
+    for policy_name in ("default", "school-first", "waiting-first"):
+        policy = get_builtin_policy(policy_name)
+        prepared = prepare(instance=instance, policy=policy)
+        pairs = feasible_pairs(prepared=prepared, policy=policy)
+        costs = TierCosts(prepared=prepared, pairs=pairs, policy=policy)
+        classes = class_arcs(pairs=pairs, costs=costs, policy=policy)
+        assert classes.implied_pairs.any()
+        explicit = np.flatnonzero(~classes.implied_pairs)
+        explicit_cost = {tier: costs.subset_cost(tier, explicit) for tier in policy.tiers}
+        from_classes = Explainer(
+            prepared=prepared,
+            pairs=pairs,
+            costs=costs,
+            policy=policy,
+            classes=classes,
+            explicit_cost=explicit_cost,
+        ).own_rank_key()
+        from_every_pair = Explainer(
+            prepared=prepared, pairs=pairs, costs=costs, policy=policy
+        ).own_rank_key()
+        assert np.array_equal(from_classes, from_every_pair)
