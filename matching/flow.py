@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import max_flow, min_cost_flow
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
 
 _log = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ _MERGE_LIMIT = 2**31
 # loop), with at most this many relaxation passes and cancelled cycles before solving again.
 _REPAIR_LIMIT = 2_000
 _REPAIR_PASSES = 400
-_ARCS_PER_CANCEL = 20_000
+_ARCS_PER_CANCEL = 10_000
+# Alternating paths a placement tier may be mended along before it is solved as usual.
+_PLACEMENT_MENDS = 50
 
 
 class FlowSolverError(RuntimeError):
@@ -213,10 +217,12 @@ def solve_lexicographic(
         _check_cost_range(pair_cost, bypass_cost, n_nodes)
         group_names = [t.name for t in group]
 
+        placement: _Placement | None = None
         if not results and len(group) == 1:
-            # A first tier that only counts who is placed is proven by a maximum flow alone
-            # when that places every household that has an arc at all (see `_cover`).
-            cover = _cover(
+            # A first tier that only counts who is placed needs no min-cost flow: a maximum
+            # flow, mended by alternating paths over every arc, and potentials read off
+            # reachability prove it (see `_place`).
+            placement = _place(
                 tails=pair_household[alive],
                 heads=unit_node[alive],
                 in_candidates=in_candidates[alive],
@@ -226,8 +232,8 @@ def solve_lexicographic(
                 n_nodes=n_nodes,
                 sink=sink,
             )
-            if cover is not None:
-                placeable, cover_arcs = cover
+            if placement is not None and placement.potential is None:
+                placeable = placement.placeable
                 objective = int(bypass_cost[~placeable].sum())
                 results.append(TierResult(group[0].name, objective, objective, group_names))
                 # The face: every household with an arc is placed in every optimum (its bypass
@@ -237,7 +243,7 @@ def solve_lexicographic(
                 bypass_state[~placeable] = _FORCED
                 supply[np.flatnonzero(~placeable)] -= 1
                 supply[sink] += int((~placeable).sum())
-                flow_pairs = alive[cover_arcs].astype(np.int64)
+                flow_pairs = alive[placement.arc_flow > 0].astype(np.int64)
                 in_candidates[flow_pairs] = True
                 _log.debug("tier %s proven by a covering maximum flow", group_names)
                 continue
@@ -267,8 +273,36 @@ def solve_lexicographic(
             sink=sink,
         )
 
-        solved = False
+        solved = placement is not None
         last_potential: IntArray | None = None
+        potential: IntArray | None = None
+        if placement is not None:
+            # Every arc is in the network; the mended flow and its potentials are optimal.
+            assert placement.potential is not None
+            chosen = np.arange(len(alive))
+            tails, heads, costs = network(chosen=chosen)
+            placed = np.zeros(n_households, dtype=bool)
+            used_arc = placement.arc_flow > 0
+            from_household = alive_household < n_households
+            placed[alive_household[used_arc & from_household]] = True
+            used_unit = np.zeros(n_units, dtype=bool)
+            into_unit = (alive_unit_node >= n_households) & (alive_unit_node < sink)
+            used_unit[alive_unit_node[used_arc & into_unit] - n_households] = True
+            flows = np.concatenate(
+                [
+                    placement.arc_flow.astype(np.int64),
+                    (~placed[free_bypass]).astype(np.int64),
+                    used_unit[free_sink].astype(np.int64),
+                ]
+            )
+            potential = placement.potential
+            np.take(placement.potential, alive_household, out=reduced)
+            np.take(placement.potential, alive_unit_node, out=unit_price)
+            reduced -= unit_price
+            reduced += pair_cost
+            pricing_rounds += 1
+            in_candidates[alive[used_arc]] = True
+            _log.debug("tier %s proven by a mended maximum flow", group_names)
         while not solved:
             flow_solves += 1
             # Variables: the candidate pair arcs, the free bypass arcs, the free unit→sink arcs.
@@ -290,7 +324,7 @@ def solve_lexicographic(
                 start=last_potential,
             )
             assert fresh is not None  # an optimal flow has no negative cycle
-            potential: IntArray | None = fresh[0]
+            potential = fresh[0]
             last_potential = potential
             while potential is not None:
                 # Pricing: a left-out pair with negative reduced cost could still improve.
@@ -730,7 +764,18 @@ class _Residual:
         return np.asarray(self.order[arcs], dtype=np.int64)
 
 
-def _cover(
+@dataclass(frozen=True)
+class _Placement:
+    # Households with at least one arc.
+    placeable: BoolArray
+    # Flow (0/1) on each arc given.
+    arc_flow: npt.NDArray[np.int8]
+    # Optimal potentials, or None when the flow places every placeable household (then the
+    # face needs none).
+    potential: IntArray | None
+
+
+def _place(
     *,
     tails: IntArray,
     heads: IntArray,
@@ -740,45 +785,101 @@ def _cover(
     n_households: int,
     n_nodes: int,
     sink: int,
-) -> tuple[BoolArray, IntArray] | None:
-    """Prove a tier that only counts who is placed by one maximum flow, if it places everyone.
+) -> _Placement | None:
+    """Solve a tier that only counts who is placed without a min-cost flow, if it is one.
 
-    When pair arcs cost nothing and every bypass costs something, no flow can do better than
-    placing every household that has an arc; a flow that does is optimal, whatever the weights.
-    A maximum flow over the candidate arcs (much cheaper than a min-cost flow) may find one.
-    Returns (households with an arc, arc positions carrying flow), or None when it finds none
-    (or the tier is not of that kind): then solve as usual.
+    When pair arcs cost nothing and bypasses cost a weight per household, a flow is optimal
+    exactly when no alternating path in its residual graph leads from an unplaced household to
+    a free unit (one more placed) or to a placed household of lower weight (a swap that gains).
+    A maximum flow over the candidate arcs (much cheaper than a min-cost flow) is mended along
+    such paths, found by breadth-first search over every arc, until none is left. If it places
+    every household with an arc, nothing can be better. Otherwise the residual graph's
+    distances from the sink, which only depend on which unplaced households reach a node, are
+    the optimal potentials: minus the largest weight of an unplaced household that reaches it.
+    Returns None when the tier is not of that kind or mending takes too many paths; then it is
+    solved as usual.
     """
     if pair_cost.any() or (bypass_cost <= 0).any():
         return None
     from_household = tails < n_households
     placeable = np.zeros(n_households, dtype=bool)
     placeable[tails[from_household]] = True
-    needed = int(placeable.sum())
-    # Over the candidate arcs only: over all of them it costs more than it saves when it fails.
-    for arcs in (np.flatnonzero(in_candidates),):
-        source = n_nodes
-        solver = max_flow.SimpleMaxFlow()
-        households = np.flatnonzero(placeable)
-        units_and_classes = np.unique(heads[arcs])
-        units = units_and_classes[units_and_classes < sink]
-        solver.add_arcs_with_capacity(
-            np.concatenate([np.full(len(households), source), tails[arcs], units]),
-            np.concatenate([households, heads[arcs], np.full(len(units), sink)]),
-            np.concatenate(
-                [
-                    np.ones(len(households), dtype=np.int64),
-                    # Class → unit arcs pass one household each, like pair arcs.
-                    np.ones(len(arcs), dtype=np.int64),
-                    np.ones(len(units), dtype=np.int64),
-                ]
-            ),
-        )
-        if solver.solve(source, sink) != solver.OPTIMAL:
-            raise FlowSolverError("maximum flow did not finish")
-        if solver.optimal_flow() == needed:
-            arc_flow = solver.flows(np.arange(len(households), len(households) + len(arcs)))
-            return placeable, arcs[np.asarray(arc_flow) > 0]
+    households = np.flatnonzero(placeable)
+    # Max flow over the candidate arcs: source → household → ... → unit → sink.
+    candidates = np.flatnonzero(in_candidates)
+    source = n_nodes
+    units = np.unique(heads[candidates])
+    units = units[(units >= n_households) & (units < sink)]
+    solver = max_flow.SimpleMaxFlow()
+    solver.add_arcs_with_capacity(
+        np.concatenate([np.full(len(households), source), tails[candidates], units]),
+        np.concatenate([households, heads[candidates], np.full(len(units), sink)]),
+        np.ones(len(households) + len(candidates) + len(units), dtype=np.int64),
+    )
+    if solver.solve(source, sink) != solver.OPTIMAL:
+        raise FlowSolverError("maximum flow did not finish")
+    arc_flow = np.zeros(len(tails), dtype=np.int8)
+    first = len(households)
+    arc_flow[candidates] = np.asarray(
+        solver.flows(np.arange(first, first + len(candidates))), dtype=np.int8
+    )
+    if solver.optimal_flow() == len(households):
+        return _Placement(placeable=placeable, arc_flow=arc_flow, potential=None)
+    is_unit = np.zeros(n_nodes + 1, dtype=bool)
+    is_unit[n_households:sink] = True
+    for _ in range(_PLACEMENT_MENDS):
+        used = arc_flow > 0
+        placed = np.zeros(n_households, dtype=bool)
+        placed[tails[used & from_household]] = True
+        used_unit = np.zeros(n_nodes + 1, dtype=bool)
+        used_unit[heads[used]] = True
+        # Households without arcs too: their bypass carries flow, so their potential is set.
+        unplaced = ~placed
+        # Residual arcs other than those at the sink: unused arcs forward, used ones back.
+        residual_tail = np.where(used, heads, tails)
+        residual_head = np.where(used, tails, heads)
+        potential = np.zeros(n_nodes, dtype=np.int64)
+        labelled = np.zeros(n_nodes, dtype=bool)
+        gain: tuple[IntArray, int] | None = None
+        for weight in sorted(set(bypass_cost[unplaced].tolist()), reverse=True):
+            sources = np.flatnonzero(unplaced & (bypass_cost == weight))
+            graph = csr_matrix(
+                (
+                    np.concatenate([np.arange(1, len(tails) + 1), np.ones(len(sources))]),
+                    (
+                        np.concatenate([residual_tail, np.full(len(sources), source)]),
+                        np.concatenate([residual_head, sources]),
+                    ),
+                ),
+                shape=(n_nodes + 1, n_nodes + 1),
+                dtype=np.float64,
+            )
+            order, predecessor = breadth_first_order(
+                graph, source, directed=True, return_predecessors=True
+            )
+            reached = order[order != source]
+            free_unit = reached[is_unit[reached] & ~used_unit[reached]]
+            reached_households = reached[reached < n_households]
+            lighter = reached_households[
+                placed[reached_households] & (bypass_cost[reached_households] < weight)
+            ]
+            end = free_unit[:1] if len(free_unit) else lighter[:1]
+            if len(end):
+                gain = predecessor, int(end[0])
+                break
+            new = reached[~labelled[reached]]
+            potential[new] = -weight
+            labelled[new] = True
+        if gain is None:
+            return _Placement(placeable=placeable, arc_flow=arc_flow, potential=potential)
+        # Send one more unit along the path (flip each arc on it).
+        predecessor, node = gain
+        path: list[int] = []
+        while predecessor[node] != source:
+            before = int(predecessor[node])
+            path.append(int(graph[before, node]) - 1)
+            node = before
+        arc_flow[path] = 1 - arc_flow[path]
     return None
 
 
