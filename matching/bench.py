@@ -433,6 +433,7 @@ def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[st
         "feasible_pairs": result.solver.feasible_pairs,
         "candidate_pairs": result.solver.candidate_pairs,
         "pricing_rounds": result.solver.pricing_rounds,
+        "flow_solves": result.solver.flow_solves,
         "timings": result.timings.model_dump(),
         "rss_before_solve_mb": round(rss_before_mb),
         "rss_peak_mb": round(rss_engine_mb),
@@ -463,7 +464,7 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         f"({platform.processor() or platform.machine()}, {_cpu_count()} cores, "
         f"Python {platform.python_version()}); load average at the end {load_1min:.1f}.",
         "",
-        "| size | feasible pairs | candidate pairs | rounds | candidates s | solve s | "
+        "| size | feasible pairs | candidate pairs | rounds (solves) | candidates s | solve s | "
         "explanations s | engine total s (CPU s) | peak RSS MB (before solve) | "
         "independent check |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -478,7 +479,8 @@ def render_table(rows: list[dict[str, Any]]) -> str:
             check_text = f"{verdict} ({check['detail']}; {check['seconds']} s)"
         lines.append(
             f"| {row['size']:,} | {row['feasible_pairs']:,} | {row['candidate_pairs']:,} | "
-            f"{row['pricing_rounds']} | {t['candidates_s']:.2f} | {t['solve_s']:.2f} | "
+            f"{row['pricing_rounds']} ({row['flow_solves']}) | {t['candidates_s']:.2f} | "
+            f"{t['solve_s']:.2f} | "
             f"{t['explanations_s']:.2f} | {t['total_s']:.2f} ({t['total_cpu_s']:.2f}) | "
             f"{row['rss_peak_mb']} ({row['rss_before_solve_mb']}) | {check_text} |"
         )
