@@ -27,7 +27,10 @@ from matching.result import (
 )
 
 IntArray = npt.NDArray[np.int64]
-SOLVER_NAME = "ortools.SimpleMinCostFlow, tier by tier, exact sparsification by dual prices"
+SOLVER_NAME = (
+    "ortools.SimpleMinCostFlow, tier by tier, exact sparsification by dual prices; "
+    "a placement-only tier by ortools.SimpleMaxFlow mended along alternating paths"
+)
 
 
 def solve(
