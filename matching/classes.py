@@ -78,54 +78,84 @@ def class_arcs(
     without_needs = np.flatnonzero(grouped & (p.needs_mask == 0))
     with_needs = np.flatnonzero(grouped & (p.needs_mask != 0))
     parts = [
-        _group(pairs=pairs, costs=costs, policy=policy, households=households, features=features)
+        _group(costs=costs, households=households, features=features)
         for households, features in ((without_needs, False), (with_needs, True))
         if len(households)
     ]
     offsets: list[int] = np.cumsum([0] + [part.n_classes for part in parts]).tolist()
-    arc_household = np.concatenate([part.household for part in parts])
-    # Class arcs sorted by household, like the pairs.
-    by_household = np.argsort(arc_household, kind="stable")
-    new_arc = np.empty(len(by_household), dtype=np.int64)
-    new_arc[by_household] = np.arange(len(by_household))
-    arc_offsets = np.cumsum([0] + [len(part.household) for part in parts])
-    implied_position = np.concatenate([np.flatnonzero(part.implied_pairs) for part in parts])
-    implied_arc = new_arc[
-        np.concatenate(
-            [part.implied_arc + offset for part, offset in zip(parts, arc_offsets, strict=False)]
+    n_classes = offsets[-1]
+    # One matrix of every grouped household (rows, in id order) by every class: each household
+    # fits classes of its own kind only, so its row-major nonzeros are the arcs sorted by
+    # household, then class.
+    grouped_households = np.flatnonzero(grouped)
+    row_of_household = np.full(p.n_households, -1, dtype=np.int64)
+    row_of_household[grouped_households] = np.arange(len(grouped_households))
+    fits = np.zeros((len(grouped_households), n_classes), dtype=bool)
+    for part, offset in zip(parts, offsets, strict=False):
+        fits[row_of_household[part.households], offset : offset + part.n_classes] = part.fits
+    row, klass = np.nonzero(fits)
+    arc_household = grouped_households[row]
+    klass = klass.astype(np.int64)
+    representative = np.concatenate([part.representative for part in parts])
+    cost: dict[str, IntArray] = {
+        tier: costs.cost_of(
+            tier,
+            household=arc_household,
+            unit=representative[klass],
+            school_trip_points=np.zeros(len(arc_household)),
         )
-    ]
+        for tier in policy.tiers
+    }
+    unit_class = np.concatenate(
+        [part.unit_class + offset for part, offset in zip(parts, offsets, strict=False)]
+    )
+    implied, implied_arc = _implied_pairs(
+        pairs=pairs,
+        n_units=p.n_units,
+        free_units=free_units,
+        fits=fits,
+        row_of_household=row_of_household,
+        parts=parts,
+        offsets=offsets,
+    )
+    # A check, not a hope: the arcs stand for exactly the feasible pairs they replace. (An arc
+    # never stands for more pairs than its class has units, so equal totals mean every arc's.)
+    class_size = np.bincount(unit_class, minlength=n_classes)
+    if len(implied_arc) != int(class_size[klass].sum()):
+        raise AssertionError("class arcs do not match the feasible pairs they replace")
     return ClassNodes(
-        n_classes=offsets[-1],
-        household=arc_household[by_household],
-        klass=np.concatenate(
-            [part.klass + offset for part, offset in zip(parts, offsets, strict=False)]
-        )[by_household],
-        cost={
-            tier: np.concatenate([part.cost[tier] for part in parts])[by_household]
-            for tier in policy.tiers
-        },
-        unit_class=np.concatenate(
-            [part.unit_class + offset for part, offset in zip(parts, offsets, strict=False)]
-        ),
-        unit=np.concatenate([part.unit for part in parts]),
-        implied_pairs=np.logical_or.reduce([part.implied_pairs for part in parts]),
-        implied_arc=implied_arc[np.argsort(implied_position, kind="stable")],
+        n_classes=n_classes,
+        household=arc_household,
+        klass=klass,
+        cost=cost,
+        unit_class=unit_class,
+        unit=np.concatenate([free_units for _ in parts]),
+        implied_pairs=implied,
+        implied_arc=implied_arc,
     )
 
 
-def _group(
-    *, pairs: Pairs, costs: TierCosts, policy: Policy, households: IntArray, features: bool
-) -> ClassNodes:
+@dataclass(frozen=True)
+class _ClassGroup:
+    """The classes of one kind of grouped household, and which of them each household fits."""
+
+    households: IntArray
+    n_classes: int
+    # Each free unit's class (free units in index order).
+    unit_class: IntArray
+    # The first free unit of each class: its costs are every unit's of the class.
+    representative: IntArray
+    # Households × classes: True where every hard rule holds on every unit of the class.
+    fits: BoolArray
+
+
+def _group(*, costs: TierCosts, households: IntArray, features: bool) -> _ClassGroup:
     """Class nodes for these households (all of one kind: with needs when `features`)."""
     p = costs.prepared
-    _, free_units = free_indices(p)
-    grouped = np.zeros(p.n_households, dtype=bool)
-    grouped[households] = True
+    _, units = free_indices(p)
     # Availability splits units into a few buckets per rule (cut at the households' quartiles);
     # a household gets a class arc only where it is feasible on the bucket's least open unit,
     # and explicit pairs to the units of the buckets it only partly fits.
-    units = free_units
     bucket = np.zeros(len(units), dtype=np.int64)
     worst: list[IntArray] = []
     for unit_value, household_value in (
@@ -148,8 +178,8 @@ def _group(
             p.features_mask[units] if features else np.zeros(len(units), dtype=np.int64),
         ]
     )
-    class_rows, unit_class = np.unique(signature, axis=0, return_inverse=True)
-    unit_class = np.asarray(unit_class, dtype=np.int64).reshape(-1)
+    first_unit, unit_class = _unique_rows(signature)
+    class_rows = signature[first_unit]
     n_classes = len(class_rows)
     class_bedrooms = class_rows[:, 1]
     class_occupants = class_rows[:, 2]
@@ -172,50 +202,78 @@ def _group(
         least_open = np.full(n_classes, np.iinfo(np.int64).min, dtype=np.int64)
         np.maximum.at(least_open, unit_class, unit_value)
         fits &= least_open[None, :] <= household_value[:, None]
-    row, klass = np.nonzero(fits)
-    arc_household = households[row]
-    klass = klass.astype(np.int64)
-    representative = units[np.unique(unit_class, return_index=True)[1]]
-    cost: dict[str, IntArray] = {
-        tier: costs.cost_of(
-            tier,
-            household=arc_household,
-            unit=representative[klass],
-            school_trip_points=np.zeros(len(arc_household)),
-        )
-        for tier in policy.tiers
-    }
-    # The feasible pairs these arcs stand for, and the arc each one goes through. Only the
-    # grouped households' own pairs are looked at: each household's pairs are one run.
-    class_of_unit = np.full(p.n_units, -1, dtype=np.int64)
-    class_of_unit[units] = unit_class
-    row_of_household = np.full(p.n_households, -1, dtype=np.int64)
-    row_of_household[households] = np.arange(len(households))
-    arc_of = np.full((len(households), n_classes), -1, dtype=np.int64)
-    arc_of[row_of_household[arc_household], klass] = np.arange(len(klass))
-    first = np.searchsorted(pairs.household, households)
-    count = np.searchsorted(pairs.household, households, side="right") - first
-    runs = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-    pair_class = class_of_unit[pairs.unit[runs]]
-    arc = np.where(
-        pair_class >= 0,
-        arc_of[row_of_household[pairs.household[runs]], np.maximum(pair_class, 0)],
-        -1,
-    )
-    implied = np.zeros(len(pairs.household), dtype=bool)
-    implied[runs[arc >= 0]] = True
-    implied_arc = arc[arc >= 0]
-    # A check, not a hope: the arcs stand for exactly the feasible pairs they replace.
-    class_size = np.bincount(unit_class, minlength=n_classes)
-    if int(implied.sum()) != int(class_size[klass].sum()):
-        raise AssertionError("class arcs do not match the feasible pairs they replace")
-    return ClassNodes(
+    return _ClassGroup(
+        households=households,
         n_classes=n_classes,
-        household=arc_household,
-        klass=klass,
-        cost=cost,
         unit_class=unit_class,
-        unit=units,
-        implied_pairs=implied,
-        implied_arc=implied_arc,
+        representative=units[first_unit],
+        fits=fits,
     )
+
+
+def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
+    """Each distinct row's first index, and each row's rank among the distinct rows.
+
+    The same as `np.unique(rows, axis=0)` (lexicographic order), but on one packed integer
+    per row when the columns' ranges fit 63 bits: a row-wise unique is many times slower.
+    """
+    low = rows.min(axis=0, initial=0)
+    span = rows.max(axis=0, initial=0) - low + 1
+    if sum(int(s).bit_length() for s in span) <= 63:
+        packed = np.zeros(len(rows), dtype=np.int64)
+        for column, column_span in enumerate(span.tolist()):
+            packed = packed * column_span + (rows[:, column] - low[column])
+        _, first, rank = np.unique(packed, return_index=True, return_inverse=True)
+    else:
+        _, first, rank = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    return first.astype(np.int64), np.asarray(rank, dtype=np.int64).reshape(-1)
+
+
+def _implied_pairs(
+    *,
+    pairs: Pairs,
+    n_units: int,
+    free_units: IntArray,
+    fits: BoolArray,
+    row_of_household: IntArray,
+    parts: list[_ClassGroup],
+    offsets: list[int],
+) -> tuple[BoolArray, IntArray]:
+    """Which feasible pairs a class arc stands for, and (in pair order) that arc.
+
+    One pass over all pairs (~15 M at 10,000 households), each a lookup in a small table by the
+    household's row and the unit's cell: the units that share a class of every kind (the two
+    kinds' classes cut the units differently). The pass's arrays are 32-bit where that is enough:
+    it is bound by memory traffic.
+    """
+    n_rows, n_classes = fits.shape
+    n_arcs = int(fits.sum())
+    arc_dtype = np.int32 if n_arcs < 2**31 else np.int64
+    arc_of = np.full((n_rows, n_classes + 1), -1, dtype=arc_dtype)
+    arc_of[:, :n_classes][fits] = np.arange(n_arcs)
+    cell_key = np.zeros(len(free_units), dtype=np.int64)
+    for part in parts:
+        cell_key = cell_key * part.n_classes + part.unit_class
+    _, first_unit, unit_cell = np.unique(cell_key, return_index=True, return_inverse=True)
+    n_cells = len(first_unit)
+    # Units that are not free get a cell of no arcs (feasible pairs never name them).
+    cell_of_unit = np.full(n_units, n_cells, dtype=np.int64)
+    cell_of_unit[free_units] = np.asarray(unit_cell).reshape(-1)
+    # Each row's arc to each cell: through the class of the row's kind that holds the cell.
+    # The last row is every household that is not grouped: no arcs.
+    arc_of_cell = np.full((n_rows + 1, n_cells + 1), -1, dtype=arc_dtype)
+    for part, offset in zip(parts, offsets, strict=False):
+        class_of_cell = np.r_[offset + part.unit_class[first_unit], n_classes]
+        rows = row_of_household[part.households]
+        arc_of_cell[rows] = np.take(arc_of[rows], class_of_cell, axis=1)
+    key_dtype = np.int32 if arc_of_cell.size < 2**31 else np.int64
+    row_key = np.where(row_of_household >= 0, row_of_household, n_rows) * (n_cells + 1)
+    # Pairs are sorted by household: repeating each household's key is cheaper than a gather.
+    pairs_per_household = np.diff(
+        np.searchsorted(pairs.household, np.arange(len(row_of_household) + 1))
+    )
+    key = np.repeat(row_key.astype(key_dtype), pairs_per_household)
+    key += cell_of_unit.astype(key_dtype)[pairs.unit]
+    arc = arc_of_cell.ravel()[key]
+    implied = arc >= 0
+    return implied, arc[implied].astype(np.int64)

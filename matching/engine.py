@@ -185,8 +185,8 @@ def _initial_candidates(
 ) -> npt.NDArray[np.bool_]:
     """Each household's few best units by its own costs: a guess that pricing then makes exact.
 
-    Over the pairs `pair_index` (sorted) only; the result is a mask over them. Vectorised: a
-    few passes of segment minima instead of a loop per household.
+    Over the pairs `pair_index` (sorted) only; the result is a mask over them. Vectorised (but
+    for the greedy placement): a few passes of scattered minima instead of a loop per household.
     """
     n_pairs = len(pair_index)
     chosen = np.zeros(n_pairs, dtype=bool)
@@ -195,35 +195,65 @@ def _initial_candidates(
     pair_household = pairs.household[pair_index]
     pair_unit = pairs.unit[pair_index]
     secondary = [t for t in policy.tiers if t != "placement"]
-    # Only for ranking the guess: the first tier after placement, fit breaking its ties.
-    key = explicit_cost[secondary[0]].astype(np.float64)
-    key += explicit_cost["fit"] / 1000.0
+    # Only for ranking the guess: the first tier after placement, fit breaking its ties, i.e.
+    # the order of the float `rank_cost + fit_cost / 1000.0`. The integers
+    # `(rank_cost - lowest) * 1000 + fit_cost` have exactly that order and those ties while fit
+    # is 0..999 and rank costs stay far below 2**53 / 1000; otherwise the float's dense rank.
+    rank_cost = explicit_cost[secondary[0]].astype(np.int64)
+    fit_cost = explicit_cost["fit"]
+    lowest, highest = int(rank_cost.min()), int(rank_cost.max())
+    if int(fit_cost.min()) >= 0 and int(fit_cost.max()) < 1000 and max(-lowest, highest) < 2**30:
+        rank = rank_cost * 1000
+        rank -= lowest * 1000
+        rank += fit_cost
+    else:
+        float_key = explicit_cost[secondary[0]].astype(np.float64)
+        float_key += explicit_cost["fit"] / 1000.0
+        rank = np.unique(float_key, return_inverse=True)[1].reshape(-1)
+    # One int64 per pair, (rank, position): a minimum is then unique and names its pair, the
+    # first (lowest unit id) of equals. Dense ranks if the two do not fit in 62 bits.
+    position_bits = max(n_pairs - 1, 1).bit_length()
+    position_mask = (1 << position_bits) - 1
+    done = np.iinfo(np.int64).max
+    if int(rank.max()).bit_length() + position_bits > 62:
+        rank = np.unique(rank, return_inverse=True)[1].reshape(-1)
+    by_rank = rank << position_bits
+    by_rank |= np.arange(n_pairs)
     new_household = np.r_[True, pair_household[1:] != pair_household[:-1]]
     starts = np.flatnonzero(new_household)
-    household_of_pair = np.cumsum(new_household) - 1
+    household_of_pair = np.cumsum(new_household)
+    household_of_pair -= 1
     # The best few of every unit kind: waiting earns more on a transitional unit, so everyone's
     # very best are transitional units and competition decides who ends up on the others.
-    kind_code = prepared.kind_code[pair_unit]
-    for kind in range(3):
-        remaining = np.where(kind_code == kind, key, np.inf)
-        for _ in range(per_household):
-            best = np.minimum.reduceat(remaining, starts)[household_of_pair]
-            at_best = np.flatnonzero((remaining == best) & (remaining < np.inf))
-            if not len(at_best):
-                break
-            # The first (lowest unit id) of each household's best.
-            first = at_best[
-                np.r_[True, household_of_pair[at_best][1:] != household_of_pair[at_best][:-1]]
-            ]
-            chosen[first] = True
-            remaining[first] = np.inf
-    # Plus each unit's few best households: competition for a unit shows from its side (a unit
-    # in nobody's guess would look free and price many pairs negative).
-    unit_order = _sorted_by_group(group=pair_unit, key=explicit_cost[secondary[0]])
-    unit_sorted = pair_unit[unit_order]
-    unit_first = np.r_[True, unit_sorted[1:] != unit_sorted[:-1]]
-    rank = np.arange(n_pairs) - np.maximum.accumulate(np.where(unit_first, np.arange(n_pairs), 0))
-    chosen[unit_order[rank < per_household]] = True
+    # Minima per (household, kind) by scatter: a household's pairs are not sorted by kind.
+    household_kind = household_of_pair * 3
+    household_kind += prepared.kind_code[pair_unit]
+    remaining = by_rank.copy()
+    for _ in range(per_household):
+        best = np.full(3 * len(starts), done, dtype=np.int64)
+        np.minimum.at(best, household_kind, remaining)
+        best_pair = best[best != done] & position_mask
+        if not len(best_pair):
+            break
+        chosen[best_pair] = True
+        remaining[best_pair] = done
+    # Plus each unit's few best households (by the first tier alone): competition for a unit
+    # shows from its side (a unit in nobody's guess would look free and price many pairs
+    # negative). Minima per unit by scatter too: the pairs are sorted by household.
+    remaining = rank_cost  # its own copy, not needed again: reused in place
+    remaining -= lowest
+    if (highest - lowest).bit_length() + position_bits > 62:
+        remaining = np.unique(remaining, return_inverse=True)[1].reshape(-1)
+    remaining <<= position_bits
+    remaining |= np.arange(n_pairs)
+    for _ in range(per_household):
+        best = np.full(prepared.n_units, done, dtype=np.int64)
+        np.minimum.at(best, pair_unit, remaining)
+        best_pair = best[best != done] & position_mask
+        if not len(best_pair):
+            break
+        chosen[best_pair] = True
+        remaining[best_pair] = done
     # Plus a maximum matching (Hopcroft–Karp), so the first flow can place everyone it may.
     matched_unit = maximum_bipartite_matching(
         csr_matrix(
@@ -241,13 +271,16 @@ def _initial_candidates(
     # so the first flow already places nearly everyone and pricing only has to improve it.
     stops = np.r_[starts[1:], n_pairs]
     taken = np.zeros(prepared.n_units, dtype=bool)
+    start_of = starts.tolist()
+    stop_of = stops.tolist()
     for group in np.argsort(stops - starts, kind="stable").tolist():
-        start, stop = int(starts[group]), int(stops[group])
-        free = ~taken[pair_unit[start:stop]]
-        if free.any():
-            best_free = start + int(np.argmin(np.where(free, key[start:stop], np.inf)))
-            chosen[best_free] = True
-            taken[pair_unit[best_free]] = True
+        start, stop = start_of[group], stop_of[group]
+        units = pair_unit[start:stop]
+        free_rank = np.where(taken[units], done, by_rank[start:stop])
+        best_free = int(free_rank.argmin())
+        if free_rank[best_free] != done:
+            chosen[start + best_free] = True
+            taken[units[best_free]] = True
     return chosen
 
 
@@ -285,9 +318,17 @@ def _initial_class_candidates(
     first_unit_of_class = np.unique(classes.unit_class, return_index=True)[1]
     transitional = costs.prepared.is_transitional[classes.unit[first_unit_of_class]]
     kind = transitional[classes.klass]
-    # Rank within (household, kind) by key: one lexsort, then the first few of each group.
-    order = np.lexsort((classes.klass, key, kind, classes.household))
-    group = classes.household[order] * 2 + kind[order]
+    # Rank within (household, kind) by key, then class: the first few of each group.
+    household_kind = classes.household * 2 + kind
+    arc_key = classes.household * max(classes.n_classes, 1) + classes.klass
+    if len(arc_key) > 1 and bool((arc_key[1:] > arc_key[:-1]).all()):
+        # Arcs sorted by household, then class (as class_arcs gives them): position breaks
+        # ties as the class does, and the key's dense rank is an integer key in its order.
+        key_rank = np.unique(key, return_inverse=True)[1].reshape(-1)
+        order = _sorted_by_group(group=household_kind, key=key_rank)
+    else:
+        order = np.lexsort((classes.klass, key, kind, classes.household))
+    group = household_kind[order]
     first = np.searchsorted(group, group, side="left")
     rank = np.arange(len(order)) - first
     chosen[order[rank < per_kind]] = True
