@@ -422,11 +422,15 @@ _TABLE_BYTES = 1 << 25
 
 
 class _BlockRules:
-    """pair_rules_hold for a block of households against every unit, as one boolean matrix.
+    """The hard rules other than school reach, for a block of households against every unit.
 
-    Says exactly what pair_rules_hold says (and also that the unit is free), computed faster: the
-    capacity rules (occupants, bedrooms, needs) have few distinct household sides, so they are a
-    table row per distinct side; the day comparisons run on int32 when every day fits.
+    One boolean matrix: the unit is free; members ≤ max occupants; bedrooms needed ≤ bedrooms;
+    every declared need among the unit's features; available from the needed-from date for the
+    expected stay (`_available`); not declined before; not inside a safety exclusion. The
+    capacity rules have few distinct household sides, so they are a table row per distinct
+    side; the day comparisons run on int32 when every day fits. `rule_failures` states the same
+    rules one household at a time, for explanations. A property test checks the pairs found
+    against independent reference code.
     """
 
     def __init__(self, *, prepared: Prepared) -> None:
@@ -498,28 +502,6 @@ def _narrowed(*arrays: IntArray) -> tuple[npt.NDArray[np.signedinteger[Any]], ..
     if all(a.size == 0 or (limits.min <= a.min() and a.max() <= limits.max) for a in arrays):
         return tuple(a.astype(np.int32) for a in arrays)
     return arrays
-
-
-def pair_rules_hold(*, prepared: Prepared, household: IntArray, unit: IntArray) -> BoolArray:
-    """The hard rules other than school reach, for arrays of pairs at once."""
-    p = prepared
-    ok = (p.members[household] <= p.max_occupants[unit]) & (
-        p.bedrooms_needed[household] <= p.bedrooms[unit]
-    )
-    ok &= (p.needs_mask[household] & ~p.features_mask[unit]) == 0
-    ok &= _available(p, household, unit)
-    if len(p.excluded_keys):
-        keys = household.astype(np.int64) * p.n_units + unit
-        at = np.minimum(np.searchsorted(p.excluded_keys, keys), len(p.excluded_keys) - 1)
-        ok &= p.excluded_keys[at] != keys
-    for unsafe_household, unsafe in p.unsafe_units.items():
-        if (
-            len(unsafe)
-            and household.size
-            and household.min() <= unsafe_household <= household.max()
-        ):
-            ok &= ~((household == unsafe_household) & np.isin(unit, unsafe))
-    return np.asarray(ok, dtype=bool)
 
 
 def _available(p: Prepared, household: IntArray, unit: IntArray) -> BoolArray:

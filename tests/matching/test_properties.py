@@ -119,3 +119,31 @@ def test_every_household_is_proposed_or_explained(seed: int) -> None:
             assert sum(r.units_failing for r in unmatched.rule_counts) == len(instance.units)
         else:
             assert unmatched.outranked_by
+
+
+@_settings
+@given(seed=st.integers(0, 2**31), policy_name=st.sampled_from(POLICIES))
+def test_feasible_pairs_are_exactly_those_the_reference_rules_allow(
+    seed: int, policy_name: str
+) -> None:
+    from matching.candidates import feasible_pairs, prepare
+
+    instance = random_instance(seed, max_households=8, max_units=8)
+    policy = get_builtin_policy(policy_name)
+    prepared = prepare(instance=instance, policy=policy)
+    pairs = feasible_pairs(prepared=prepared, policy=policy)
+    found = {
+        (prepared.household_ids[h], prepared.unit_ids[u])
+        for h, u in zip(pairs.household.tolist(), pairs.unit.tolist(), strict=True)
+    }
+    fixed_households = {p.household_id for p in instance.fixed_pairs}
+    fixed_units = {p.unit_id for p in instance.fixed_pairs}
+    expected = {
+        (h.id, u.id)
+        for h in instance.households
+        for u in instance.units
+        if h.id not in fixed_households
+        and u.id not in fixed_units
+        and feasible(instance, policy, h, u)
+    }
+    assert found == expected
