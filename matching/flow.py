@@ -825,6 +825,11 @@ def _place(
     )
     if solver.optimal_flow() == len(households):
         return _Placement(placeable=placeable, arc_flow=arc_flow, potential=None)
+    # Each mending path places one more household or one more family, so it takes at most
+    # twice as many paths as households are left out; with many left out (units scarce), a
+    # min-cost flow is cheaper than a search per path.
+    if 2 * (len(households) - solver.optimal_flow()) > _PLACEMENT_MENDS:
+        return None
     is_unit = np.zeros(n_nodes + 1, dtype=bool)
     is_unit[n_households:sink] = True
     for _ in range(_PLACEMENT_MENDS):
