@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -132,11 +135,12 @@ def solve(
         classes=classes,
         explicit_cost=explicit_cost,
     )
-    proposals: list[Proposal] = explainer.proposals(assignment=assignment)
-    unmatched: list[Unmatched] = [
-        explainer.unmatched(household=household, assignment=assignment)
-        for household in np.flatnonzero(unit_of_household < 0).tolist()
-    ]
+    with _cyclic_gc_paused():
+        proposals: list[Proposal] = explainer.proposals(assignment=assignment)
+        unmatched: list[Unmatched] = [
+            explainer.unmatched(household=household, assignment=assignment)
+            for household in np.flatnonzero(unit_of_household < 0).tolist()
+        ]
     explained = time.perf_counter()
 
     return MatchingResult(
@@ -172,6 +176,26 @@ def solve(
             total_cpu_s=round(time.process_time() - started_cpu, 4),
         ),
     )
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the explanations are built.
+
+    They are ~100 k small objects without cycles; allocating them triggers full collections
+    that traverse every object of the instance as well (measured at 10,000: 0.73–0.90 CPU s with
+    the collector, 0.37 s without). Reference counting still frees everything; the collector
+    runs again afterwards. The switch is process-wide but held briefly; with two solves in
+    parallel threads the collector may come back before the later one is done, which only costs
+    it the time saved here.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _initial_candidates(
