@@ -252,15 +252,14 @@ def _initial_candidates(
     # Minima per (household, kind) by scatter: a household's pairs are not sorted by kind.
     household_kind = household_of_pair * 3
     household_kind += prepared.kind_code[pair_unit]
-    remaining = by_rank.copy()
-    for _ in range(per_household):
-        best = np.full(3 * len(starts), done, dtype=np.int64)
-        np.minimum.at(best, household_kind, remaining)
-        best_pair = best[best != done] & position_mask
-        if not len(best_pair):
-            break
-        chosen[best_pair] = True
-        remaining[best_pair] = done
+    _mark_best(
+        chosen=chosen,
+        group=household_kind,
+        n_groups=3 * len(starts),
+        packed=by_rank.copy(),
+        position_mask=position_mask,
+        rounds=per_household,
+    )
     # Plus each unit's few best households (by the first tier alone): competition for a unit
     # shows from its side (a unit in nobody's guess would look free and price many pairs
     # negative). Minima per unit by scatter too: the pairs are sorted by household.
@@ -270,14 +269,14 @@ def _initial_candidates(
         remaining = np.unique(remaining, return_inverse=True)[1].reshape(-1)
     remaining <<= position_bits
     remaining |= np.arange(n_pairs)
-    for _ in range(per_household):
-        best = np.full(prepared.n_units, done, dtype=np.int64)
-        np.minimum.at(best, pair_unit, remaining)
-        best_pair = best[best != done] & position_mask
-        if not len(best_pair):
-            break
-        chosen[best_pair] = True
-        remaining[best_pair] = done
+    _mark_best(
+        chosen=chosen,
+        group=pair_unit,
+        n_groups=prepared.n_units,
+        packed=remaining,
+        position_mask=position_mask,
+        rounds=per_household,
+    )
     # Plus a maximum matching (Hopcroft–Karp), so the first flow can place everyone it may.
     matched_unit = maximum_bipartite_matching(
         csr_matrix(
@@ -306,6 +305,31 @@ def _initial_candidates(
             chosen[start + best_free] = True
             taken[units[best_free]] = True
     return chosen
+
+
+def _mark_best(
+    *,
+    chosen: npt.NDArray[np.bool_],
+    group: IntArray,
+    n_groups: int,
+    packed: IntArray,
+    position_mask: int,
+    rounds: int,
+) -> None:
+    """Mark each group's `rounds` best pairs in `chosen`, by scattered minima.
+
+    `packed` holds one (rank, position) int64 per pair, so a group's minimum is unique and names
+    its pair; it is used up (marked pairs are set to the maximum).
+    """
+    done = np.iinfo(np.int64).max
+    for _ in range(rounds):
+        best = np.full(n_groups, done, dtype=np.int64)
+        np.minimum.at(best, group, packed)
+        best_pair = best[best != done] & position_mask
+        if not len(best_pair):
+            return
+        chosen[best_pair] = True
+        packed[best_pair] = done
 
 
 def _sorted_by_group(*, group: IntArray, key: npt.NDArray[np.signedinteger]) -> IntArray:

@@ -273,6 +273,9 @@ def solve_lexicographic(
             sink=sink,
         )
 
+        potentials_of = functools.partial(
+            _potentials, n_nodes=n_nodes, sink=sink, first_unit=n_households
+        )
         solved = placement is not None
         last_potential: IntArray | None = None
         potential: IntArray | None = None
@@ -313,15 +316,8 @@ def solve_lexicographic(
                 tails=tails, heads=heads, costs=costs, supply=supply, n_nodes=n_nodes
             )
             # The last round's potentials are a good start: prices move little between rounds.
-            fresh = _potentials(
-                tails=tails,
-                heads=heads,
-                costs=costs,
-                flows=flows,
-                n_nodes=n_nodes,
-                sink=sink,
-                first_unit=n_households,
-                start=last_potential,
+            fresh = potentials_of(
+                tails=tails, heads=heads, costs=costs, flows=flows, start=last_potential
             )
             assert fresh is not None  # an optimal flow has no negative cycle
             potential = fresh[0]
@@ -368,14 +364,11 @@ def solve_lexicographic(
                 chosen = np.flatnonzero(in_candidates[alive])
                 flows = np.concatenate([flow_by_position[chosen], other_flows])
                 tails, heads, costs = network(chosen=chosen)
-                repaired = _potentials(
+                repaired = potentials_of(
                     tails=tails,
                     heads=heads,
                     costs=costs,
                     flows=flows,
-                    n_nodes=n_nodes,
-                    sink=sink,
-                    first_unit=n_households,
                     start=potential,
                     max_passes=_REPAIR_PASSES,
                     # A cancel costs about a relaxation of the whole network; a solve costs
