@@ -693,7 +693,8 @@ class _Residual:
         self.head = np.where(used, tails, heads)[self.order]
         self.cost = np.where(used, -costs, costs)[self.order]
         self.out_start = np.searchsorted(self.tail, np.arange(n_nodes + 1))
-        # The residual arc that last lowered each node's label (-1: none yet). Labels only fall
+        # The residual arc that last lowered each node's label (-1: none yet; kept only when a
+        # pass limit is given, i.e. when a negative cycle is possible). Labels only fall
         # strictly, so a cycle among these arcs is a negative cycle.
         self.parent = np.full(n_nodes, -1, dtype=np.int64)
 
@@ -716,13 +717,17 @@ class _Residual:
             better = offered < potential[head]
             if not better.any():
                 return _Relaxed.CONVERGED
-            head, offered, arcs = head[better], offered[better], arcs[better]
+            head, offered = head[better], offered[better]
             np.minimum.at(potential, head, offered)
-            lowest = offered == potential[head]
-            self.parent[head[lowest]] = arcs[lowest]
             fell[head] = True
             active = np.flatnonzero(fell)
             fell[active] = False
+            if max_passes is None:
+                # After an optimal solve no negative cycle exists: nothing to watch for.
+                continue
+            arcs = arcs[better]
+            lowest = offered == potential[head]
+            self.parent[head[lowest]] = arcs[lowest]
             if (done % 8 == 7 or done == passes - 1) and self._on_cycle() >= 0:
                 return _Relaxed.CYCLE
         if max_passes is None:
