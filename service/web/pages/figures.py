@@ -3,7 +3,8 @@ stats service's tables, with the charts its own SVG renderer draws."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -55,25 +56,13 @@ def _table(
             state=EvictionState.EXECUTED,
             municipalities=chosen,
         ).complete()
-    if name == "temporary-housing":
-        return stats.temporary_housing(
-            session,
-            principal=principal,
-            period=period,
-            as_of=None,
-            group_by=group_by,
-            municipalities=chosen,
-        ).complete()
-    if name == "school-trips":
-        return stats.school_trips(
-            session,
-            principal=principal,
-            period=period,
-            as_of=None,
-            group_by=group_by,
-            municipalities=chosen,
-        ).complete()
-    return stats.unplaced(
+    # The three snapshot figures take the same arguments.
+    snapshots: dict[str, Callable[..., stats.Answer[Any]]] = {
+        "temporary-housing": stats.temporary_housing,
+        "school-trips": stats.school_trips,
+        "unplaced": stats.unplaced,
+    }
+    answer: StatsTable = snapshots[name](
         session,
         principal=principal,
         period=period,
@@ -81,6 +70,7 @@ def _table(
         group_by=group_by,
         municipalities=chosen,
     ).complete()
+    return answer
 
 
 def _choices(session: Session, user: WebUser) -> list[tuple[str, str]]:
