@@ -13,6 +13,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from matching.candidates import Pairs, Prepared, feasible_pairs, free_indices, prepare
+from matching.caps import broken_caps, cap_groups, full_groups_of_units, solve_with_caps
 from matching.classes import ClassNodes, class_arcs
 from matching.costs import TierCosts, resolution_statement
 from matching.explain import Assignment, Explainer
@@ -23,6 +24,7 @@ from matching.result import (
     MatchingResult,
     Proposal,
     SolverReport,
+    SolverStatus,
     Summary,
     TierOutcome,
     Timings,
@@ -33,6 +35,11 @@ IntArray = npt.NDArray[np.int64]
 SOLVER_NAME = (
     "ortools.SimpleMinCostFlow, tier by tier, exact sparsification by dual prices; "
     "a placement-only tier by ortools.SimpleMaxFlow mended along alternating paths"
+)
+CAPPED_SOLVER_NAME = (
+    "HiGHS MIP (scipy.optimize.milp), tier by tier over {pairs} candidate pairs with the "
+    "policy's placement caps, after the min-cost flow's optimum without caps broke {broken} "
+    "group cap(s)"
 )
 
 
@@ -46,13 +53,16 @@ def solve(
     """Propose placements: hard rules never broken, tiers optimised in strict order.
 
     Deterministic: households and units are processed in id order, so equal input gives equal
-    output (apart from `timings`), and ties go to stable ids. `class_nodes=False` gives every
+    output (apart from `timings`), and ties go to stable ids (with binding placement caps, the
+    MIP's own deterministic choice among equals). `class_nodes=False` gives every
     feasible pair an arc of its own (same optimum, slower: for tests and comparison).
     """
     started = time.perf_counter()
     started_cpu = time.process_time()
     # Data
     prepared = prepare(instance=instance, policy=policy)
+    # Checked before any solving: a cap on a scope some unit lacks is an input error.
+    groups = cap_groups(instance=instance, prepared=prepared, policy=policy)
     pairs = feasible_pairs(prepared=prepared, policy=policy)
     candidates_done = time.perf_counter()
 
@@ -117,9 +127,64 @@ def solve(
         solution.unit_of_household_by_class[by_class]
     ]
     unit_of_household[prepared.fixed_household] = prepared.fixed_unit
-    household_of_unit = np.full(prepared.n_units, -1, dtype=np.int64)
-    placed = np.flatnonzero(unit_of_household >= 0)
-    household_of_unit[unit_of_household[placed]] = placed
+    household_of_unit = _household_of_unit(unit_of_household, n_units=prepared.n_units)
+    solver_name = SOLVER_NAME
+    solver_status: SolverStatus = "optimal"
+    tier_outcomes = [
+        TierOutcome(
+            tier=t.name,
+            objective=t.objective,
+            bound=t.bound,
+            status="optimal",
+            solved_with=t.solved_with,
+        )
+        for t in solution.tiers
+    ]
+    candidate_pairs = solution.candidate_pairs
+    broken = broken_caps(groups, household_of_unit, prepared.fixed_unit)
+    if broken:
+        # The flow's optimum breaks a cap: a MIP solves the tiers again with the caps.
+        capped = solve_with_caps(
+            pairs=pairs,
+            costs=costs,
+            policy=policy,
+            groups=groups,
+            free_households=free_households,
+            hint_pair_of_household=_pair_of_household(
+                pairs=pairs,
+                unit_of_household=unit_of_household,
+                households=free_households,
+                n_units=prepared.n_units,
+            ),
+        )
+        unit_of_household = np.full(prepared.n_households, -1, dtype=np.int64)
+        placed_households = np.flatnonzero(capped.pair_of_household >= 0)
+        unit_of_household[placed_households] = pairs.unit[
+            capped.pair_of_household[placed_households]
+        ]
+        unit_of_household[prepared.fixed_household] = prepared.fixed_unit
+        household_of_unit = _household_of_unit(unit_of_household, n_units=prepared.n_units)
+        solver_name = CAPPED_SOLVER_NAME.format(
+            pairs=f"{capped.candidate_pairs:,}" + (" (all)" if capped.all_pairs else ""),
+            broken=len(broken),
+        )
+        statuses = {t.status for t in capped.tiers}
+        solver_status = (
+            "optimal"
+            if statuses == {"optimal"}
+            else ("time_limit" if "time_limit" in statuses else "feasible")
+        )
+        tier_outcomes = [
+            TierOutcome(
+                tier=t.name,
+                objective=t.objective,
+                bound=t.bound,
+                status=t.status,
+                solved_with=[t.name],
+            )
+            for t in capped.tiers
+        ]
+        candidate_pairs = capped.candidate_pairs
     fixed_household = np.zeros(prepared.n_households, dtype=bool)
     fixed_household[prepared.fixed_household] = True
     assignment = Assignment(
@@ -134,6 +199,7 @@ def solve(
         policy=policy,
         classes=classes,
         explicit_cost=explicit_cost,
+        cap_full=full_groups_of_units(groups, household_of_unit),
     )
     with _cyclic_gc_paused():
         proposals: list[Proposal] = explainer.proposals(assignment=assignment)
@@ -150,20 +216,11 @@ def solve(
         unmatched=unmatched,
         summary=_summary(instance=instance, proposals=proposals),
         solver=SolverReport(
-            name=SOLVER_NAME,
-            status="optimal",
-            tiers=[
-                TierOutcome(
-                    tier=t.name,
-                    objective=t.objective,
-                    bound=t.bound,
-                    status="optimal",
-                    solved_with=t.solved_with,
-                )
-                for t in solution.tiers
-            ],
+            name=solver_name,
+            status=solver_status,
+            tiers=tier_outcomes,
             feasible_pairs=len(pairs.household),
-            candidate_pairs=solution.candidate_pairs,
+            candidate_pairs=candidate_pairs,
             pricing_rounds=solution.pricing_rounds,
             flow_solves=solution.flow_solves,
         ),
@@ -176,6 +233,26 @@ def solve(
             total_cpu_s=round(time.process_time() - started_cpu, 4),
         ),
     )
+
+
+def _household_of_unit(unit_of_household: IntArray, *, n_units: int) -> IntArray:
+    household_of_unit = np.full(n_units, -1, dtype=np.int64)
+    placed = np.flatnonzero(unit_of_household >= 0)
+    household_of_unit[unit_of_household[placed]] = placed
+    return household_of_unit
+
+
+def _pair_of_household(
+    *, pairs: Pairs, unit_of_household: IntArray, households: IntArray, n_units: int
+) -> IntArray:
+    """The feasible pair index of each of `households`' units (-1 where none), by household."""
+    pair_of_household = np.full(len(unit_of_household), -1, dtype=np.int64)
+    placed = households[unit_of_household[households] >= 0]
+    # Pairs are sorted by household then unit: one integer key finds each.
+    key = pairs.household * n_units + pairs.unit
+    found = np.searchsorted(key, placed * n_units + unit_of_household[placed])
+    pair_of_household[placed] = found
+    return pair_of_household
 
 
 @contextlib.contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -12,6 +12,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from matching.candidates import Pairs, Prepared, rule_failures
+from matching.caps import CapGroup
 from matching.classes import ClassNodes
 from matching.costs import TierCosts, placement_weights
 from matching.policies import Policy, TierName
@@ -53,10 +54,13 @@ class Explainer:
         policy: Policy,
         classes: ClassNodes | None = None,
         explicit_cost: dict[TierName, npt.NDArray[np.signedinteger]] | None = None,
+        cap_full: Mapping[int, CapGroup] | None = None,
     ) -> None:
         """`classes` and `explicit_cost` (the tiers' costs of the pairs not implied by a class
         arc) are the engine's own, reused so that no tier cost of every pair is computed again:
-        an implied pair costs what its class arc costs."""
+        an implied pair costs what its class arc costs. `cap_full`: each free unit whose group
+        is at its placement cap → that group."""
+        self.cap_full: Mapping[int, CapGroup] = cap_full or {}
         self.p = prepared
         self.pairs = pairs
         self.costs = costs
@@ -208,6 +212,8 @@ class Explainer:
             tier: TierName | None = None
             if fixed_holder:
                 why = "it is held by an offer already out or accepted"
+            elif other < 0 and alt_unit in self.cap_full:
+                why = _cap_text(self.cap_full[alt_unit])
             else:
                 if tier_index < 0:
                     why = _EQUAL_IN_EVERY_TIER
@@ -441,8 +447,21 @@ class Explainer:
                 explanation=self._rules_text(household=household, counts=counts),
             )
         outranked: list[OutrankedBy] = []
-        for pair in ranked[:_OUTRANKED_SHOWN].tolist():
+        units = self.pairs.unit[ranked]
+        capped = [u for u in units.tolist() if u in self.cap_full]
+        for unit in capped[:_OUTRANKED_SHOWN]:
+            outranked.append(
+                OutrankedBy(
+                    unit_id=self.p.unit_ids[unit],
+                    household_id=None,
+                    deciding_tier=None,
+                    reason=_cap_text(self.cap_full[unit]),
+                )
+            )
+        for pair in ranked[: max(0, _OUTRANKED_SHOWN - len(capped))].tolist():
             unit = int(self.pairs.unit[pair])
+            if unit in self.cap_full:
+                continue
             taker = int(assignment.household_of_unit[unit])
             deltas: list[tuple[TierName, int]] = [
                 ("placement", int(self.weight[taker] - self.weight[household]) if taker >= 0 else 0)
@@ -473,12 +492,22 @@ class Explainer:
                     reason=f"putting this household there instead of {taker_id} {why}",
                 )
             )
-        text = f"{len(ranked)} unit(s) are feasible, all taken. " + " ".join(
-            f"{o.unit_id} went to {o.household_id}: {o.reason}." for o in outranked
+        if capped:
+            text = (
+                f"{len(ranked)} unit(s) are feasible; {len(capped)} of them are free but in a "
+                "group at its placement cap, the others are taken. "
+            )
+        else:
+            text = f"{len(ranked)} unit(s) are feasible, all taken. "
+        text += " ".join(
+            f"{o.unit_id} went to {o.household_id}: {o.reason}."
+            if o.household_id is not None
+            else f"{o.unit_id}: {o.reason}."
+            for o in outranked
         )
         return Unmatched(
             household_id=self.p.household_ids[household],
-            reason="outranked",
+            reason="cap_reached" if capped else "outranked",
             units_considered=self.p.n_units,
             feasible_units=len(ranked),
             rule_counts=[],
@@ -506,6 +535,13 @@ class Explainer:
             f"{n} {'' if i == 0 else 'more '}{phrases[rule]}" for i, (rule, n) in enumerate(counts)
         ]
         return f"No feasible unit among {p.n_units}: " + "; ".join(parts) + "."
+
+
+def _cap_text(group: CapGroup) -> str:
+    return (
+        f"it is free, but {group.label} already has {group.max_households} household(s) "
+        "placed, the most the policy's placement cap allows"
+    )
 
 
 def _take(values: IntArray, index: IntArray) -> IntArray:

@@ -77,6 +77,10 @@ class Unit(_Input):
     max_stay_days: int | None = Field(default=None, ge=0)
     # Needed when the engine computes school trips itself or a household has safety exclusions.
     location: Coordinates | None = None
+    # The groups a policy's placement caps count in; needed for each capped scope.
+    building: Identifier | None = None
+    neighbourhood: Identifier | None = None
+    corporation: Identifier | None = None
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> Unit:

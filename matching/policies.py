@@ -34,6 +34,25 @@ class SchoolTripLimits(BaseModel):
         }[school_level]
 
 
+CapScope = Literal["building", "neighbourhood", "corporation"]
+
+
+class PlacementCap(BaseModel):
+    """At most `max_households` households placed in each group of units of `scope`.
+
+    With `group`, only in that one group (e.g. one neighbourhood under pressure); without it, in
+    every group of the scope. Households already holding an offer or a placement there (fixed
+    pairs) count. Every cap applies, so the tightest one binds. Caps keep vulnerable households
+    from being concentrated in one building or area, or set a quota per corporation.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scope: CapScope
+    max_households: int = Field(ge=0, le=1_000_000)
+    group: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,6 +71,9 @@ class Policy(BaseModel):
     tiers: list[TierName] = Field(default_factory=lambda: list(_DEFAULT_TIERS))
     # Scores are real numbers; the solver needs integers. One integer step is this many points.
     score_resolution_points: float = Field(default=0.001, gt=0.0, le=1.0)
+    # Side constraints: they break the assignment structure, so a run whose flow optimum breaks
+    # one is solved again by CP-SAT (see `matching.caps`).
+    placement_caps: list[PlacementCap] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _tiers_make_sense(self) -> Policy:
@@ -65,6 +87,12 @@ class Policy(BaseModel):
             raise ValueError(
                 "tiers: 'school_and_waiting' already weighs school trips and waiting together; "
                 "it cannot be combined with 'school_trips' or 'waiting'"
+            )
+        caps = [(cap.scope, cap.group) for cap in self.placement_caps]
+        if len(set(caps)) != len(caps):
+            raise ValueError(
+                "placement_caps: a cap is listed twice for the same scope and group; "
+                "give one maximum per scope and group"
             )
         if not together and len(apart) != 2:
             raise ValueError(

@@ -74,14 +74,16 @@ class RuleCount(_Output):
 
 class OutrankedBy(_Output):
     unit_id: str
-    household_id: str
+    # None: the unit is free, but its group is at the policy's placement cap.
+    household_id: str | None
     deciding_tier: TierName | None
     reason: str
 
 
 class Unmatched(_Output):
     household_id: str
-    reason: Literal["no_feasible_unit", "outranked"]
+    # cap_reached: some feasible unit is free, but its group is at the policy's placement cap.
+    reason: Literal["no_feasible_unit", "outranked", "cap_reached"]
     units_considered: int
     feasible_units: int
     rule_counts: list[RuleCount]

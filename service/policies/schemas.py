@@ -31,7 +31,10 @@ PARAMETERS_DESCRIPTION = (
     "The engine's policy parameters (everything of `matching.Policy` except name, version and "
     "description): `school_trip_limits` (`primary_km`, `secondary_km`, `special_km`), "
     "`trip_scale_km`, `trip_power`, `days_per_waiting_point`, `transitional_waiting_factor`, "
-    "`tiers`, `score_resolution_points`. Omitted ones take the engine's defaults."
+    "`tiers`, `score_resolution_points`, `placement_caps` (a list of `{scope, max_households, "
+    "group}`: at most so many households placed per `building` (postcode and house number "
+    "without addition), `neighbourhood` (four-digit postcode area) or `corporation` (its "
+    "code), or only in the one `group` named). Omitted ones take the engine's defaults."
 )
 
 

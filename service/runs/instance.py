@@ -12,6 +12,7 @@ School trips come from PostGIS: only the pairs within each child's limit are sup
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,7 +122,23 @@ def engine_unit(point: repository.UnitPoint) -> Unit:
         available_until=point.unit.available_until,
         max_stay_days=point.unit.max_stay_days,
         location=Coordinates(latitude=point.latitude, longitude=point.longitude),
+        # The groups a policy's placement caps count in (see `unit_groups`).
+        **unit_groups(point.unit),
     )
+
+
+def unit_groups(unit: UnitRow) -> dict[str, str]:
+    """A unit's building, neighbourhood and corporation, as placement caps group them.
+
+    Building: postcode and house number without its letter or addition (flats 12A and 12-2
+    share a building). Neighbourhood: the four-digit postcode area. Corporation: its code.
+    """
+    number = re.match(r"\d+", unit.house_number)
+    return {
+        "building": f"{unit.postcode} {number.group() if number else unit.house_number}",
+        "neighbourhood": unit.postcode[:4],
+        "corporation": unit.corporation.code,
+    }
 
 
 def build_pair_instance(

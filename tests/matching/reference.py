@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 from pyproj import Geod
@@ -104,6 +105,24 @@ def tier_values(instance: Instance, policy: Policy, assignment: dict[str, str]) 
     return tuple(values)
 
 
+def caps_hold(instance: Instance, policy: Policy, assignment: dict[str, str]) -> bool:
+    """Every placement cap: new placements in a group fit in what the fixed pairs leave."""
+    units = {u.id: u for u in instance.units}
+    fixed = {p.household_id: p.unit_id for p in instance.fixed_pairs}
+    for cap in policy.placement_caps:
+        fixed_in: Counter[str] = Counter()
+        new_in: Counter[str] = Counter()
+        for household_id, unit_id in assignment.items():
+            group = getattr(units[unit_id], cap.scope)
+            if cap.group is not None and group != cap.group:
+                continue
+            (fixed_in if fixed.get(household_id) == unit_id else new_in)[group] += 1
+        for group, count in new_in.items():
+            if count > max(0, cap.max_households - fixed_in[group]):
+                return False
+    return True
+
+
 def brute_force_optimum(instance: Instance, policy: Policy) -> tuple[int, ...]:
     """The lexicographic optimum over every possible assignment (tiny instances only)."""
     fixed = {p.household_id: p.unit_id for p in instance.fixed_pairs}
@@ -124,6 +143,8 @@ def brute_force_optimum(instance: Instance, policy: Policy) -> tuple[int, ...]:
         assignment.update(
             {h.id: c for h, c in zip(free_households, choice, strict=True) if c is not None}
         )
+        if not caps_hold(instance, policy, assignment):
+            continue
         values = tier_values(instance, policy, assignment)
         if best is None or values < best:
             best = values

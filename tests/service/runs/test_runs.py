@@ -17,6 +17,7 @@ from service.households.models import Household
 from service.offers.models import Offer
 from service.runs import repository
 from service.runs import service as runs
+from service.runs.instance import unit_groups
 from service.runs.models import MatchRun
 from service.runs.settings import RunSettings
 from service.units import service as units
@@ -475,3 +476,43 @@ def test_a_preview_retried_with_its_idempotency_key_is_one_run(
     assert db_session.scalar(select(func.count()).select_from(MatchRun)) == 1
     other = client.post("/v1/match-runs", json={**body, "policy": "school-first"}, headers=headers)
     assert other.status_code == 422
+
+
+def test_a_policy_cap_per_building_spreads_placements(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    # Both units are at Damrak 1, 1012 AB: one building. The policy allows one placement there.
+    homeless_family(db_session, case_reference="A", days_waiting=300)
+    homeless_family(db_session, case_reference="B", days_waiting=20)
+    unit_at(db_session, reference="U-1")
+    unit_at(db_session, reference="U-2")
+    created = client.post(
+        "/v1/policies",
+        json={
+            "name": "spread",
+            "parameters": {"placement_caps": [{"scope": "building", "max_households": 1}]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    headers = _desk(make_token)
+
+    run = _preview(client, headers, policy="spread")
+
+    summary = run["summary"]
+    assert isinstance(summary, dict)
+    assert summary["proposals"] == 1 and summary["unmatched"] == 1
+    unmatched = client.get(f"/v1/match-runs/{run['id']}/unmatched", headers=headers).json()
+    assert unmatched["items"][0]["reason"] == "cap_reached"
+    assert "building 1012 AB 1" in unmatched["items"][0]["explanation"]
+
+
+def test_flats_share_a_building_and_postcode_areas_are_neighbourhoods(
+    db_session: Session,
+) -> None:
+    unit = unit_at(db_session, reference="U-1")
+    unit.house_number = "12-2"
+    assert unit_groups(unit) == {
+        "building": "1012 AB 12",
+        "neighbourhood": "1012",
+        "corporation": "ymere",
+    }

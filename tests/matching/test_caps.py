@@ -1,0 +1,185 @@
+"""Placement caps (side constraints): hand-checked cases and a brute-force property test."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching import Instance, Policy, get_builtin_policy, solve
+from matching.instance import Pair, Unit
+from matching.policies import PlacementCap
+from matching.result import MatchingResult
+from tests.matching.factories import child, household, unit
+from tests.matching.reference import brute_force_optimum, caps_hold, random_instance, tier_values
+
+
+def _placed(result: MatchingResult) -> dict[str, str]:
+    return {p.household_id: p.unit_id for p in result.proposals}
+
+
+def _with_caps(*caps: PlacementCap, base: str = "default") -> Policy:
+    return get_builtin_policy(base).model_copy(update={"placement_caps": list(caps)})
+
+
+def _in(
+    building: str, neighbourhood: str = "n1", corporation: str = "c1", **kwargs: object
+) -> Unit:
+    return unit(**kwargs).model_copy(  # type: ignore[arg-type]
+        update={"building": building, "neighbourhood": neighbourhood, "corporation": corporation}
+    )
+
+
+def _two_families_one_building() -> Instance:
+    # Both families are best off in building A (F1 at A2, F2 at A1); B is 2 km for F1 and 10 km
+    # for F2.
+    return Instance(
+        households=[
+            household(id="F1", children=[child(id="c1")]),
+            household(id="F2", children=[child(id="c2")]),
+        ],
+        units=[_in("A", id="A1"), _in("A", id="A2"), _in("B", id="B1")],
+        school_trip_km={
+            "c1": {"A1": 1.5, "A2": 1.0, "B1": 2.0},
+            "c2": {"A1": 1.0, "A2": 1.5, "B1": 10.0},
+        },
+    )
+
+
+def test_without_a_cap_both_families_go_to_the_nearest_building() -> None:
+    result = solve(_two_families_one_building())
+    assert _placed(result) == {"F1": "A2", "F2": "A1"}
+    assert "HiGHS" not in result.solver.name
+
+
+def test_a_building_cap_moves_the_family_that_loses_least() -> None:
+    # At most one household in building A: F1 (2 km instead of 1) moves, not F2 (10 km).
+    result = solve(
+        _two_families_one_building(), _with_caps(PlacementCap(scope="building", max_households=1))
+    )
+    placed = _placed(result)
+    assert placed == {"F1": "B1", "F2": "A1"}
+    assert "HiGHS" in result.solver.name and "(all)" in result.solver.name
+    assert result.solver.status == "optimal"
+    assert [t.status for t in result.solver.tiers] == ["optimal"] * 3
+    assert all(t.objective == t.bound for t in result.solver.tiers)
+    # F1's best alternative is free but capped, and says so.
+    (f1,) = [p for p in result.proposals if p.household_id == "F1"]
+    assert f1.best_alternative is not None
+    assert f1.best_alternative.unit_id == "A2"
+    assert f1.best_alternative.taken_by_household_id is None
+    assert "building A" in f1.best_alternative.reason and "cap" in f1.best_alternative.reason
+
+
+def test_a_cap_on_one_group_leaves_the_others_alone() -> None:
+    policy = _with_caps(PlacementCap(scope="building", max_households=0, group="B"))
+    result = solve(_two_families_one_building(), policy)
+    assert set(_placed(result).values()) == {"A1", "A2"}
+    assert "HiGHS" not in result.solver.name  # the flow's optimum kept the cap
+
+
+def test_a_full_neighbourhood_is_the_reason_a_household_is_left_out() -> None:
+    instance = Instance(
+        households=[household(id="H")],
+        units=[_in("A", neighbourhood="1012", id="only")],
+    )
+    result = solve(instance, _with_caps(PlacementCap(scope="neighbourhood", max_households=0)))
+    assert result.proposals == []
+    (left_out,) = result.unmatched
+    assert left_out.reason == "cap_reached"
+    assert left_out.outranked_by[0].household_id is None
+    assert "neighbourhood 1012" in left_out.explanation
+
+
+def test_fixed_pairs_count_towards_a_cap() -> None:
+    instance = Instance(
+        households=[household(id="held"), household(id="new")],
+        units=[_in("A", id="A1"), _in("A", id="A2")],
+        fixed_pairs=[Pair(household_id="held", unit_id="A1")],
+    )
+    result = solve(instance, _with_caps(PlacementCap(scope="building", max_households=1)))
+    assert _placed(result) == {"held": "A1"}
+    assert result.unmatched[0].reason == "cap_reached"
+
+
+def test_crossing_caps_families_still_come_first() -> None:
+    # A corporation cap crosses the building caps: the MIP keeps both, placing the family.
+    instance = Instance(
+        households=[
+            household(id="family", children=[child(id="c")]),
+            household(id="single", days_in_temporary_housing=900),
+        ],
+        units=[_in("A", corporation="x", id="A1"), _in("B", corporation="x", id="B1")],
+        school_trip_km={"c": {"A1": 3.0, "B1": 3.0}},
+    )
+    policy = _with_caps(
+        PlacementCap(scope="building", max_households=1),
+        PlacementCap(scope="corporation", max_households=1),
+    )
+    result = solve(instance, policy)
+    assert list(_placed(result)) == ["family"]
+    assert result.unmatched[0].household_id == "single"
+    assert result.unmatched[0].reason == "cap_reached"
+
+
+def test_a_cap_on_a_scope_the_units_lack_is_a_clear_error() -> None:
+    instance = Instance(households=[household(id="H")], units=[unit(id="u1"), unit(id="u2")])
+    with pytest.raises(ValueError, match=r"building.*u1, u2"):
+        solve(instance, _with_caps(PlacementCap(scope="building", max_households=1)))
+
+
+def test_a_cap_listed_twice_is_rejected() -> None:
+    cap = PlacementCap(scope="corporation", max_households=3, group="x")
+    with pytest.raises(ValueError, match="listed twice"):
+        _with_caps(cap, cap).model_validate(_with_caps(cap, cap).model_dump())
+
+
+def _random_groups(instance: Instance, seed: int) -> Instance:
+    rng = random.Random(seed)
+    units = [
+        u.model_copy(
+            update={
+                "building": f"b{rng.randint(0, 2)}",
+                "neighbourhood": f"n{rng.randint(0, 1)}",
+                "corporation": f"c{rng.randint(0, 1)}",
+            }
+        )
+        for u in instance.units
+    ]
+    return instance.model_copy(update={"units": units})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31),
+    policy_name=st.sampled_from(["default", "school-first", "waiting-first"]),
+    building_cap=st.integers(0, 2),
+    corporation_cap=st.integers(1, 3),
+)
+def test_capped_tiers_match_brute_force(
+    seed: int, policy_name: str, building_cap: int, corporation_cap: int
+) -> None:
+    instance = _random_groups(random_instance(seed, max_households=5, max_units=4), seed)
+    policy = _with_caps(
+        PlacementCap(scope="building", max_households=building_cap),
+        PlacementCap(scope="corporation", max_households=corporation_cap),
+        base=policy_name,
+    )
+    result = solve(instance, policy)
+    assignment = _placed(result)
+    assert caps_hold(instance, policy, assignment)
+    assert tier_values(instance, policy, assignment) == brute_force_optimum(instance, policy)
+    assert result.solver.status == "optimal"
+
+
+def test_capped_runs_are_deterministic_whatever_the_input_order() -> None:
+    instance = _random_groups(random_instance(12, max_households=8, max_units=8), 12)
+    policy = _with_caps(PlacementCap(scope="building", max_households=1))
+    shuffled = instance.model_copy(
+        update={"households": instance.households[::-1], "units": instance.units[::-1]}
+    )
+    first, second = solve(instance, policy), solve(shuffled, policy)
+    assert "HiGHS" in first.solver.name  # the caps bind: the MIP decided
+    assert first.model_dump(exclude={"timings"}) == second.model_dump(exclude={"timings"})
