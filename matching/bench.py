@@ -30,7 +30,7 @@ from matching.costs import TierCosts, placement_weights
 from matching.engine import solve
 from matching.geo import ecef_km
 from matching.instance import Child, Coordinates, Household, Instance, School, Unit
-from matching.policies import DEFAULT_POLICY, Policy
+from matching.policies import DEFAULT_POLICY, PlacementCap, Policy
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -182,6 +182,11 @@ def generate_instance(*, households: int, units: int, seed: int) -> Instance:
                 ),
                 max_stay_days=180 if kind == "emergency" and rng.random() < 0.5 else None,
                 location=Coordinates(latitude=float(unit_lat[j]), longitude=float(unit_lon[j])),
+                # For placement caps; no random draws, so the rest of the instance is unchanged.
+                # Buildings: cells of about 300 m; neighbourhoods: about 2 km; 5 corporations.
+                building=f"B{round(unit_lat[j] * 360)}_{round(unit_lon[j] * 220)}",
+                neighbourhood=f"N{round(unit_lat[j] * 50)}_{round(unit_lon[j] * 30)}",
+                corporation=f"C{j % 5}",
             )
         )
     return Instance(households=household_list, units=unit_list, schools=schools)
@@ -374,7 +379,18 @@ def independent_lp_check(
     return agree, time.perf_counter() - started, "; ".join(messages)
 
 
-def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[str, Any]:
+# The capped run: at most this many households placed per neighbourhood (about 2 km across).
+CAPPED_POLICY = DEFAULT_POLICY.model_copy(
+    update={
+        "name": "bench-capped",
+        "placement_caps": [PlacementCap(scope="neighbourhood", max_households=4)],
+    }
+)
+
+
+def run_size(
+    *, size: int, seed: int, scipy_max: int, check_max: int, caps_max: int = 2000
+) -> dict[str, Any]:
     """Everything for one size, in this process (call it in a fresh one for honest memory)."""
     instance = generate_instance(households=size, units=size, seed=seed)
     rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -405,6 +421,27 @@ def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[st
             ("scipy LSA", lambda: scipy_assignment(prepared=prepared, pairs=pairs, costs=costs))
         )
     baselines.append(("greedy", lambda: greedy(prepared=prepared, pairs=pairs)))
+    capped: dict[str, Any] | None = None
+    if size <= caps_max:
+        capped_result = solve(instance, CAPPED_POLICY)
+        capped_units = np.full(prepared.n_households, -1, np.int64)
+        for proposal in capped_result.proposals:
+            capped_units[index[proposal.household_id]] = unit_index[proposal.unit_id]
+        outcomes.append(
+            _outcome(
+                method="engine, caps",
+                seconds=capped_result.timings.total_s,
+                cpu_seconds=capped_result.timings.total_cpu_s,
+                prepared=prepared,
+                unit_of_household=capped_units,
+            )
+        )
+        capped = {
+            "status": capped_result.solver.status,
+            "candidate_pairs": capped_result.solver.candidate_pairs,
+            "tiers": [t.model_dump() for t in capped_result.solver.tiers],
+            "cap_reached": sum(1 for u in capped_result.unmatched if u.reason == "cap_reached"),
+        }
     for method, run_baseline in baselines:
         cpu_started = time.process_time()
         units_of, seconds = run_baseline()
@@ -440,16 +477,20 @@ def run_size(*, size: int, seed: int, scipy_max: int, check_max: int) -> dict[st
         "tiers": [t.model_dump() for t in result.solver.tiers],
         "outcomes": [asdict(o) for o in outcomes],
         "independent_check": check,
+        "capped": capped,
     }
 
 
-def run(*, sizes: list[int], seed: int, scipy_max: int, check_max: int) -> list[dict[str, Any]]:
+def run(
+    *, sizes: list[int], seed: int, scipy_max: int, check_max: int, caps_max: int = 2000
+) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
         completed = subprocess.run(
             [
                 sys.executable, "-m", "matching.bench", "--size", str(size), "--seed", str(seed),
                 "--scipy-max", str(scipy_max), "--check-max", str(check_max),
+                "--caps-max", str(caps_max),
             ],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
@@ -499,6 +540,25 @@ def render_table(rows: list[dict[str, Any]]) -> str:
                 f"{o['families_placed']} | {o['children_placed']} | {o['mean_school_trip_km']} | "
                 f"{o['max_school_trip_km']} | {o['mean_days_placed']} |"
             )
+    capped_rows = [row for row in rows if row.get("capped")]
+    if capped_rows:
+        lines += [
+            "",
+            "With placement caps (at most 4 households per neighbourhood of about 2 km; "
+            "*engine, caps* above):",
+            "",
+            "| size | status | columns | left out by a cap | tiers: objective (bound, status) |",
+            "|---|---|---|---|---|",
+        ]
+        for row in capped_rows:
+            c = row["capped"]
+            tiers = "; ".join(
+                f"{t['tier']} {t['objective']} ({t['bound']}, {t['status']})" for t in c["tiers"]
+            )
+            lines.append(
+                f"| {row['size']:,} | {c['status']} | {c['candidate_pairs']:,} | "
+                f"{c['cap_reached']} | {tiers} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -514,9 +574,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scipy-max", type=int, default=2000)
     parser.add_argument("--check-max", type=int, default=2000)
+    parser.add_argument("--caps-max", type=int, default=2000)
     args = parser.parse_args(argv)
     row = run_size(
-        size=args.size, seed=args.seed, scipy_max=args.scipy_max, check_max=args.check_max
+        size=args.size,
+        seed=args.seed,
+        scipy_max=args.scipy_max,
+        check_max=args.check_max,
+        caps_max=args.caps_max,
     )
     print(json.dumps(row))
     return 0

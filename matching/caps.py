@@ -137,11 +137,15 @@ class CappedTier:
 
 @dataclass(frozen=True)
 class CappedSolution:
-    # Pair index (into `pairs`) per free household, or -1.
+    # Pair index (into `pairs`) per household, or -1.
     pair_of_household: IntArray
     tiers: list[CappedTier]
     candidate_pairs: int
     all_pairs: bool
+    # Households placed beyond a cap, each only so that no family with children is left
+    # without a place (the least such excess), and whether that least is proven.
+    cap_excess: int
+    cap_excess_proven: bool
 
 
 def solve_with_caps(
@@ -151,123 +155,165 @@ def solve_with_caps(
     policy: Policy,
     groups: list[CapGroup],
     free_households: IntArray,
-    hint_pair_of_household: IntArray,
+    flow_pair_of_household: IntArray,
     time_limit_per_tier_s: float = TIME_LIMIT_PER_TIER_S,
 ) -> CappedSolution:
-    """Every tier in order by a MIP (HiGHS) over the candidate pairs, keeping every cap.
+    """Every tier in order by a MIP (HiGHS) over the candidate pairs, keeping the caps.
 
-    `hint_pair_of_household` (pair index per global household, -1 for none) is the flow's
-    optimum without caps; with the excess taken out of over-full groups it is a feasible
-    solution, kept for a tier whose time runs out before HiGHS finds one.
+    A cap never leaves a family with children without a place: as many families are placed as
+    in the flow's optimum without caps (`flow_pair_of_household`: pair index per household, or
+    -1), and a group may exceed its cap only for that; the excess is minimised first, before
+    the policy's tiers. The flow's assignment, so counted, is also the solution to fall back on
+    should time run out.
     """
     prepared = costs.prepared
     n_pairs = len(pairs.household)
+    n_h, n_u = prepared.n_households, prepared.n_units
     all_pairs = n_pairs <= ALL_PAIRS_LIMIT
+    flow_pairs = flow_pair_of_household[flow_pair_of_household >= 0]
     in_columns = np.zeros(n_pairs, dtype=bool)
     if all_pairs:
         in_columns[:] = True
     else:
-        in_columns[
-            _best_per_kind(pairs=pairs, costs=costs, policy=policy, hint=hint_pair_of_household)
-        ] = True
-    hint = _feasible_hint(
-        groups=groups,
-        pairs=pairs,
-        is_family=prepared.children_count > 0,
-        hint_pair_of_household=hint_pair_of_household,
-    )
-    in_columns[hint] = True
+        in_columns[_best_per_kind(pairs=pairs, costs=costs, policy=policy, hint=flow_pairs)] = True
+    in_columns[flow_pairs] = True
+    is_family_pair = prepared.children_count[pairs.household] > 0
+    families_placed = int(is_family_pair[flow_pairs].sum())
     # Groups whose cap can bind (more units than room), and their units.
     binding = [g for g in groups if len(g.units) > g.room]
     row_units = [g.units for g in binding]
     room = np.asarray([g.room for g in binding], dtype=np.int64)
-    bypass_of_household = np.zeros(prepared.n_households, dtype=np.int64)
+    n_groups = len(binding)
+    # Rows: households, units, groups, the families row; then one per stage kept densely.
+    n_fixed_rows = n_h + n_u + n_groups + 1
 
-    def rows(columns: IntArray, earlier: list[tuple[IntArray, int]]) -> tuple[csr_matrix, IntArray]:
-        """Constraints over `columns`: one row per household, unit, binding group, earlier tier."""
+    def excess_of(chosen: npt.NDArray[np.bool_]) -> IntArray:
+        placed = np.zeros(n_u, dtype=np.int64)
+        placed[pairs.unit[chosen]] = 1
+        counts = np.asarray([int(placed[u].sum()) for u in row_units], dtype=np.int64)
+        return np.asarray(np.maximum(0, counts - room), dtype=np.int64)
+
+    def rows(
+        columns: IntArray, earlier: list[tuple[IntArray, IntArray, int]]
+    ) -> tuple[csr_matrix, IntArray]:
+        """Constraints over the columns, then one excess variable per binding group."""
         n = len(columns)
         position = np.arange(n)
+        width = n + n_groups
         blocks = [
-            csr_matrix(
-                (np.ones(n), (pairs.household[columns], position)), shape=(prepared.n_households, n)
-            ),
-            csr_matrix((np.ones(n), (pairs.unit[columns], position)), shape=(prepared.n_units, n)),
+            csr_matrix((np.ones(n), (pairs.household[columns], position)), shape=(n_h, width)),
+            csr_matrix((np.ones(n), (pairs.unit[columns], position)), shape=(n_u, width)),
         ]
-        member = np.zeros(prepared.n_units, dtype=bool)
-        group_rows, group_cols = [], []
+        member = np.zeros(n_u, dtype=bool)
+        group_rows, group_cols = [np.arange(n_groups)], [n + np.arange(n_groups)]
+        group_values = [-np.ones(n_groups)]
         for row, units in enumerate(row_units):
             member[:] = False
             member[units] = True
             inside = np.flatnonzero(member[pairs.unit[columns]])
             group_rows.append(np.full(len(inside), row))
             group_cols.append(inside)
-        if binding:
-            rows_, cols_ = np.concatenate(group_rows), np.concatenate(group_cols)
-            blocks.append(
-                csr_matrix((np.ones(len(rows_)), (rows_, cols_)), shape=(len(binding), n))
+            group_values.append(np.ones(len(inside)))
+        blocks.append(
+            csr_matrix(
+                (
+                    np.concatenate(group_values),
+                    (np.concatenate(group_rows), np.concatenate(group_cols)),
+                ),
+                shape=(n_groups, width),
             )
-        for coefficient_all, _ in earlier:
-            blocks.append(csr_matrix(coefficient_all[columns].astype(float)[None, :]))
+        )
+        families = np.flatnonzero(is_family_pair[columns])
+        blocks.append(
+            csr_matrix(
+                (-np.ones(len(families)), (np.zeros(len(families)), families)), shape=(1, width)
+            )
+        )
+        for coefficient_all, excess_coefficient, _ in earlier:
+            blocks.append(
+                csr_matrix(
+                    np.concatenate([coefficient_all[columns], excess_coefficient]).astype(float)[
+                        None, :
+                    ]
+                )
+            )
         upper = np.concatenate(
             [
-                np.ones(prepared.n_households + prepared.n_units, dtype=np.int64),
+                np.ones(n_h + n_u, dtype=np.int64),
                 room,
-                np.asarray([value for _, value in earlier], dtype=np.int64),
+                [-families_placed],
+                np.asarray([value for _, _, value in earlier], dtype=np.int64),
             ]
         )
         return vstack(blocks, format="csr"), upper
 
-    tiers: list[CappedTier] = []
-    earlier: list[tuple[IntArray, int]] = []
-    # The optimal face of the tiers proven so far: pairs that may still be used, and the rows
-    # (households, units, groups) that must stay tight.
-    allowed = np.ones(n_pairs, dtype=bool)
-    tight = np.zeros(prepared.n_households + prepared.n_units + len(binding), dtype=bool)
-    selected = np.zeros(n_pairs, dtype=bool)
-    selected[hint] = True
-    most_columns = 0
+    # The stages: the least cap excess, then the policy's tiers. For each, the pairs' and the
+    # excess variables' coefficients and the constant.
+    no_pair_cost = np.zeros(n_pairs, dtype=np.int64)
+    stages: list[tuple[str, IntArray, IntArray, int]] = [
+        ("cap excess", no_pair_cost, np.ones(n_groups, dtype=np.int64), 0)
+    ]
+    bypass_of_household = np.zeros(n_h, dtype=np.int64)
     for tier in policy.tiers:
-        # Objective: the pairs' costs plus the bypass cost of every household left out, i.e. a
-        # constant (everyone left out) plus (pair cost − the household's bypass cost) per pair.
+        # The pairs' costs plus the bypass cost of every household left out, i.e. a constant
+        # (everyone left out) plus (pair cost − the household's bypass cost) per pair.
         bypass = costs.bypass_cost(tier, free_households)
+        bypass_of_household[:] = 0
         bypass_of_household[free_households] = bypass
         coefficient = np.asarray(costs.all_pairs_cost(tier), dtype=np.int64)
-        coefficient = coefficient - bypass_of_household[pairs.household]
-        constant = int(bypass.sum())
+        stages.append(
+            (
+                tier,
+                coefficient - bypass_of_household[pairs.household],
+                np.zeros(n_groups, dtype=np.int64),
+                int(bypass.sum()),
+            )
+        )
+
+    tiers: list[CappedTier] = []
+    earlier: list[tuple[IntArray, IntArray, int]] = []
+    # The optimal face of the stages so far: pairs that may still be used, and the fixed rows
+    # (households, units, groups, families) that must stay tight.
+    allowed = np.ones(n_pairs, dtype=bool)
+    tight = np.zeros(n_fixed_rows, dtype=bool)
+    # Excess variables fixed at 0 by an earlier stage.
+    excess_closed = np.zeros(n_groups, dtype=bool)
+    selected = np.zeros(n_pairs, dtype=bool)
+    selected[flow_pairs] = True
+    selected_excess = excess_of(selected)
+    most_columns = 0
+    cap_excess, cap_excess_proven = 0, True
+    for stage, coefficient, excess_coefficient, constant in stages:
         # Column generation on the LP relaxation: its duals price every pair left out; pairs
-        # with negative reduced cost join, until none does. The LP optimum is then a lower
-        # bound over all pairs.
-        n_h, n_u = prepared.n_households, prepared.n_units
+        # with negative reduced cost join, until none does or none could raise the bound.
         while True:
             columns = np.flatnonzero(in_columns)
             most_columns = max(most_columns, len(columns))
             matrix, upper = rows(columns, earlier)
+            objective = np.concatenate([coefficient[columns], excess_coefficient]).astype(float)
             # Tight rows as a second, reversed copy: row ≥ its bound.
-            n_tight = np.flatnonzero(tight)
-            if len(columns):
-                relaxed = linprog(
-                    coefficient[columns].astype(float),
-                    A_ub=vstack([matrix, -matrix[n_tight]], format="csr"),
-                    b_ub=np.concatenate([upper, -upper[n_tight]]).astype(float),
-                    bounds=(0, None),
-                    method="highs-ipm",
-                )
-                if relaxed.status != 0:
-                    raise RuntimeError(f"HiGHS: LP relaxation of tier {tier}: {relaxed.message}")
-                relaxed_value = float(relaxed.fun)
-                marginals = np.asarray(relaxed.ineqlin.marginals, dtype=float)
-                dual = marginals[: matrix.shape[0]].copy()
-                dual[n_tight] -= marginals[matrix.shape[0] :]
-            else:
-                # No pair left to use: nothing to solve, and every price is zero.
-                relaxed_value = 0.0
-                dual = np.zeros(matrix.shape[0])
+            tight_rows = np.flatnonzero(tight)
+            relaxed = linprog(
+                objective,
+                A_ub=vstack([matrix, -matrix[tight_rows]], format="csr"),
+                b_ub=np.concatenate([upper, -upper[tight_rows]]).astype(float),
+                bounds=[(0, None)] * len(columns)
+                + [(0, 0 if closed else None) for closed in excess_closed.tolist()],
+                method="highs-ipm",
+            )
+            if relaxed.status != 0:
+                raise RuntimeError(f"HiGHS: LP relaxation of {stage}: {relaxed.message}")
+            relaxed_value = float(relaxed.fun)
+            marginals = np.asarray(relaxed.ineqlin.marginals, dtype=float)
+            dual = marginals[: matrix.shape[0]].copy()
+            dual[tight_rows] -= marginals[matrix.shape[0] :]
             unit_dual = dual[n_h : n_h + n_u].copy()
             for row, units in enumerate(row_units):
                 unit_dual[units] += dual[n_h + n_u + row]
             reduced = coefficient - dual[:n_h][pairs.household] - unit_dual[pairs.unit]
-            for index, (coefficient_all, _) in enumerate(earlier):
-                reduced -= dual[n_h + n_u + len(binding) + index] * coefficient_all
+            reduced += dual[n_h + n_u + n_groups] * is_family_pair
+            for index, (coefficient_all, _, _) in enumerate(earlier):
+                reduced -= dual[n_fixed_rows + index] * coefficient_all
             # A lower bound over every allowed pair, priced out or not (Lagrangian): a household
             # takes at most one pair, so its most negative reduced cost is all it can add.
             most_negative = np.zeros(n_h)
@@ -280,60 +326,73 @@ def solve_with_caps(
                 break
             in_columns[_most_negative_per_household(improving, reduced, pairs.household)] = True
         lower_bound = _ceil(lagrangian)
-        optimal = True
-        if len(columns):
-            solved = milp(
-                coefficient[columns].astype(float),
-                integrality=np.ones(len(columns)),
-                bounds=Bounds(0, 1),
-                constraints=[
-                    LinearConstraint(
-                        matrix, np.where(_padded(tight, len(upper)), upper, -np.inf), upper
-                    )
-                ],
-                # mip_rel_gap 0: proven optimal, not within the default 0.01 %.
-                options={"time_limit": time_limit_per_tier_s, "mip_rel_gap": 0.0},
-            )
-            optimal = solved.status == 0
-            if solved.x is not None:
-                found = np.zeros(n_pairs, dtype=bool)
-                found[columns[np.asarray(solved.x) > 0.5]] = True
-                # Checked in integers, not HiGHS's tolerances: every row, every earlier value.
-                if _keeps_rows(
-                    found[columns], matrix=matrix, upper=upper, tight=_padded(tight, len(upper))
-                ):
-                    selected = found
-                elif optimal:
-                    raise RuntimeError(f"HiGHS's optimum of tier {tier} breaks a constraint")
-        # Otherwise (time ran out first) the last tier's solution stands: it keeps every row.
-        value = int(coefficient[selected].sum())
-        # The LP bound is over every pair (all of them, or all priced out): reaching it proves
+        solved = milp(
+            objective,
+            integrality=np.ones(len(objective)),
+            bounds=Bounds(
+                0, np.concatenate([np.ones(len(columns)), np.where(excess_closed, 0, np.inf)])
+            ),
+            constraints=[
+                LinearConstraint(
+                    matrix, np.where(_padded(tight, len(upper)), upper, -np.inf), upper
+                )
+            ],
+            # mip_rel_gap 0: proven optimal, not within the default 0.01 %.
+            options={"time_limit": time_limit_per_tier_s, "mip_rel_gap": 0.0},
+        )
+        optimal = solved.status == 0
+        if solved.x is not None:
+            found = np.zeros(n_pairs, dtype=bool)
+            found[columns[np.asarray(solved.x[: len(columns)]) > 0.5]] = True
+            found_excess = np.rint(np.asarray(solved.x[len(columns) :])).astype(np.int64)
+            # Checked in integers, not HiGHS's tolerances: every row, every earlier value.
+            if _keeps_rows(
+                np.concatenate([found[columns], found_excess]),
+                matrix=matrix,
+                upper=upper,
+                tight=_padded(tight, len(upper)),
+            ):
+                selected, selected_excess = found, found_excess
+            elif optimal:
+                raise RuntimeError(f"HiGHS's optimum of {stage} breaks a constraint")
+        # Otherwise (time ran out first) the last stage's solution stands: it keeps every row.
+        value = int(coefficient[selected].sum()) + int(excess_coefficient @ selected_excess)
+        # The bound is over every pair (all of them, or all priced out): reaching it proves
         # the value optimal over all pairs.
         reaches_bound = value == lower_bound
         proven = reaches_bound or (all_pairs and optimal)
-        tiers.append(
-            CappedTier(
-                name=tier,
-                objective=constant + value,
-                bound=constant + (value if proven else lower_bound),
-                status="optimal" if proven else ("feasible" if optimal else "time_limit"),
+        if stage == "cap excess":
+            cap_excess, cap_excess_proven = value, proven
+        else:
+            tiers.append(
+                CappedTier(
+                    name=stage,  # type: ignore[arg-type]  # a policy tier
+                    objective=constant + value,
+                    bound=constant + (value if proven else lower_bound),
+                    status="optimal" if proven else ("feasible" if optimal else "time_limit"),
+                )
             )
-        )
-        # Reduced-cost fixing for the tiers below, which keep this one at `value` or better:
+        # Reduced-cost fixing for the stages below, which keep this one at `value` or better:
         # every solution costs at least the bound plus each used pair's excess (its reduced
         # cost over its household's most negative one) plus |dual| for each unit of slack in a
         # row. Pairs, or slack, costing more than the gap cannot be in any such solution.
         gap = value - lagrangian + _tolerance(lagrangian)
         allowed &= reduced - most_negative[pairs.household] <= gap
         in_columns &= allowed
-        tight |= dual[: len(tight)] < -gap
-        if gap > 2 * _tolerance(lagrangian):
-            # The fixings alone do not keep the value (several small excesses could add up):
-            # the tier's own row, dense, does. At a gap of zero they do, as between the flow's
-            # tiers (complementary slackness), and the next MIP stays sparse and easy.
-            earlier.append((coefficient, value))
+        tight |= dual[:n_fixed_rows] < -gap
+        # An excess variable (always a column) is fixed the same way, by its own reduced cost.
+        excess_reduced = excess_coefficient + dual[n_h + n_u : n_h + n_u + n_groups]
+        for index, (_, earlier_excess, _) in enumerate(earlier):
+            excess_reduced -= dual[n_fixed_rows + index] * earlier_excess
+        excess_closed |= excess_reduced > gap
+        # The fixings alone do not keep the value (several small excesses could add up), and
+        # excess variables are not fixed: the stage's own row, dense, does. At a gap of zero
+        # on pairs alone they do, as between the flow's tiers (complementary slackness), and
+        # the next MIP stays sparse and easy.
+        if gap > 2 * _tolerance(lagrangian) or excess_coefficient.any():
+            earlier.append((coefficient, excess_coefficient, value))
 
-    pair_of_household = np.full(prepared.n_households, -1, dtype=np.int64)
+    pair_of_household = np.full(n_h, -1, dtype=np.int64)
     chosen = np.flatnonzero(selected)
     pair_of_household[pairs.household[chosen]] = chosen
     return CappedSolution(
@@ -341,6 +400,8 @@ def solve_with_caps(
         tiers=tiers,
         candidate_pairs=most_columns,
         all_pairs=all_pairs,
+        cap_excess=cap_excess,
+        cap_excess_proven=cap_excess_proven,
     )
 
 
@@ -377,7 +438,7 @@ def _incidence(values: IntArray) -> csr_matrix:
 
 
 def _keeps_rows(
-    chosen: npt.NDArray[np.bool_],
+    chosen: npt.NDArray[np.integer],
     *,
     matrix: csr_matrix,
     upper: IntArray,
@@ -391,32 +452,6 @@ def _keeps_rows(
 def _padded(mask: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
     """`mask` over the first rows, False for the rows after them (earlier tiers' values)."""
     return np.concatenate([mask, np.zeros(length - len(mask), dtype=bool)])
-
-
-def _feasible_hint(
-    *,
-    groups: list[CapGroup],
-    pairs: Pairs,
-    is_family: npt.NDArray[np.bool_],
-    hint_pair_of_household: IntArray,
-) -> list[int]:
-    """The hint's pairs with the excess taken out of every over-full group.
-
-    Households without children leave first, then the latest by id: a family keeps its place.
-    """
-    placed = hint_pair_of_household[hint_pair_of_household >= 0]
-    keep = {int(p) for p in placed.tolist()}
-    unit_of_pair = {int(p): int(pairs.unit[p]) for p in placed.tolist()}
-    for group in groups:
-        members = set(group.units.tolist())
-        inside = sorted(p for p in keep if unit_of_pair[p] in members)
-        excess = len(inside) - group.room
-        if excess > 0:
-            # Pairs are sorted by household, so later pairs are later households.
-            leaving = sorted(inside, key=lambda p: (bool(is_family[pairs.household[p]]), -p))
-            for p in leaving[:excess]:
-                keep.discard(p)
-    return sorted(keep)
 
 
 def _best_per_kind(*, pairs: Pairs, costs: TierCosts, policy: Policy, hint: IntArray) -> IntArray:

@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument(
         "--check-max", type=int, default=2000, help="largest size for the independent LP check"
     )
+    bench.add_argument(
+        "--caps-max", type=int, default=2000, help="largest size for the run with placement caps"
+    )
     bench.add_argument("--output", type=Path, help="also write the markdown table here")
     bench.set_defaults(handler=run_bench)
 
@@ -110,7 +113,13 @@ def run_bench(args: argparse.Namespace) -> int:
     from matching.bench import run
 
     sizes = [int(size) for size in str(args.sizes).split(",") if size.strip()]
-    rows = run(sizes=sizes, seed=args.seed, scipy_max=args.scipy_max, check_max=args.check_max)
+    rows = run(
+        sizes=sizes,
+        seed=args.seed,
+        scipy_max=args.scipy_max,
+        check_max=args.check_max,
+        caps_max=args.caps_max,
+    )
     table = render_bench(rows)
     print(table)
     if args.output:

@@ -141,6 +141,7 @@ def solve(
         for t in solution.tiers
     ]
     candidate_pairs = solution.candidate_pairs
+    cap_excess = 0
     broken = broken_caps(groups, household_of_unit, prepared.fixed_unit)
     if broken:
         # The flow's optimum breaks a cap: a MIP solves the tiers again with the caps.
@@ -150,7 +151,7 @@ def solve(
             policy=policy,
             groups=groups,
             free_households=free_households,
-            hint_pair_of_household=_pair_of_household(
+            flow_pair_of_household=_pair_of_household(
                 pairs=pairs,
                 unit_of_household=unit_of_household,
                 households=free_households,
@@ -168,7 +169,9 @@ def solve(
             pairs=f"{capped.candidate_pairs:,}" + (" (all)" if capped.all_pairs else ""),
             broken=len(broken),
         )
-        statuses = {t.status for t in capped.tiers}
+        statuses = {t.status for t in capped.tiers} | (
+            set() if capped.cap_excess_proven else {"feasible"}
+        )
         solver_status = (
             "optimal"
             if statuses == {"optimal"}
@@ -185,6 +188,7 @@ def solve(
             for t in capped.tiers
         ]
         candidate_pairs = capped.candidate_pairs
+        cap_excess = capped.cap_excess
     fixed_household = np.zeros(prepared.n_households, dtype=bool)
     fixed_household[prepared.fixed_household] = True
     assignment = Assignment(
@@ -223,6 +227,7 @@ def solve(
             candidate_pairs=candidate_pairs,
             pricing_rounds=solution.pricing_rounds,
             flow_solves=solution.flow_solves,
+            cap_excess=cap_excess,
         ),
         cost_resolution=resolution_statement(policy),
         timings=Timings(

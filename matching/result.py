@@ -114,6 +114,9 @@ class SolverReport(_Output):
     # solve, the others a repair of the last flow (few new arcs: negative cycles cancelled).
     pricing_rounds: int
     flow_solves: int
+    # Households placed beyond a policy's placement cap: a cap never leaves a family with
+    # children without a place, so a group may exceed it for that, by as little as possible.
+    cap_excess: int = 0
 
 
 class Timings(_Output):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from pyproj import Geod
@@ -105,10 +106,11 @@ def tier_values(instance: Instance, policy: Policy, assignment: dict[str, str]) 
     return tuple(values)
 
 
-def caps_hold(instance: Instance, policy: Policy, assignment: dict[str, str]) -> bool:
-    """Every placement cap: new placements in a group fit in what the fixed pairs leave."""
+def cap_excess(instance: Instance, policy: Policy, assignment: dict[str, str]) -> int:
+    """New placements beyond what each capped group's cap (less its fixed pairs) allows."""
     units = {u.id: u for u in instance.units}
     fixed = {p.household_id: p.unit_id for p in instance.fixed_pairs}
+    excess = 0
     for cap in policy.placement_caps:
         fixed_in: Counter[str] = Counter()
         new_in: Counter[str] = Counter()
@@ -118,9 +120,39 @@ def caps_hold(instance: Instance, policy: Policy, assignment: dict[str, str]) ->
                 continue
             (fixed_in if fixed.get(household_id) == unit_id else new_in)[group] += 1
         for group, count in new_in.items():
-            if count > max(0, cap.max_households - fixed_in[group]):
-                return False
-    return True
+            excess += max(0, count - max(0, cap.max_households - fixed_in[group]))
+    return excess
+
+
+def capped_key(instance: Instance, policy: Policy, assignment: dict[str, str]) -> tuple[int, ...]:
+    """With placement caps: families placed first, then the least cap excess, then the tiers."""
+    values = tier_values(instance, policy, assignment)
+    return (values[0], cap_excess(instance, policy, assignment), *values[1:])
+
+
+def _assignments(instance: Instance, policy: Policy) -> Iterator[dict[str, str]]:
+    fixed = {p.household_id: p.unit_id for p in instance.fixed_pairs}
+    fixed_units = set(fixed.values())
+    free_units = [u for u in instance.units if u.id not in fixed_units]
+    free_households = [h for h in instance.households if h.id not in fixed]
+    options = [
+        [None] + [u.id for u in free_units if feasible(instance, policy, household, u)]
+        for household in free_households
+    ]
+    for choice in itertools.product(*options):
+        taken = [c for c in choice if c is not None]
+        if len(taken) != len(set(taken)):
+            continue
+        assignment = dict(fixed)
+        assignment.update(
+            {h.id: c for h, c in zip(free_households, choice, strict=True) if c is not None}
+        )
+        yield assignment
+
+
+def brute_force_capped_optimum(instance: Instance, policy: Policy) -> tuple[int, ...]:
+    """The least `capped_key` over every possible assignment (tiny instances only)."""
+    return min(capped_key(instance, policy, a) for a in _assignments(instance, policy))
 
 
 def brute_force_optimum(instance: Instance, policy: Policy) -> tuple[int, ...]:
@@ -143,8 +175,6 @@ def brute_force_optimum(instance: Instance, policy: Policy) -> tuple[int, ...]:
         assignment.update(
             {h.id: c for h, c in zip(free_households, choice, strict=True) if c is not None}
         )
-        if not caps_hold(instance, policy, assignment):
-            continue
         values = tier_values(instance, policy, assignment)
         if best is None or values < best:
             best = values

@@ -13,7 +13,12 @@ from matching.instance import Pair, Unit
 from matching.policies import PlacementCap
 from matching.result import MatchingResult
 from tests.matching.factories import child, household, unit
-from tests.matching.reference import brute_force_optimum, caps_hold, random_instance, tier_values
+from tests.matching.reference import (
+    brute_force_capped_optimum,
+    cap_excess,
+    capped_key,
+    random_instance,
+)
 
 
 def _placed(result: MatchingResult) -> dict[str, str]:
@@ -169,8 +174,8 @@ def test_capped_tiers_match_brute_force(
     )
     result = solve(instance, policy)
     assignment = _placed(result)
-    assert caps_hold(instance, policy, assignment)
-    assert tier_values(instance, policy, assignment) == brute_force_optimum(instance, policy)
+    assert capped_key(instance, policy, assignment) == brute_force_capped_optimum(instance, policy)
+    assert result.solver.cap_excess == cap_excess(instance, policy, assignment)
     assert result.solver.status == "optimal"
 
 
@@ -183,3 +188,17 @@ def test_capped_runs_are_deterministic_whatever_the_input_order() -> None:
     first, second = solve(instance, policy), solve(shuffled, policy)
     assert "HiGHS" in first.solver.name  # the caps bind: the MIP decided
     assert first.model_dump(exclude={"timings"}) == second.model_dump(exclude={"timings"})
+
+
+def test_a_cap_never_leaves_a_family_without_a_place() -> None:
+    # The only unit the family can reach is in a neighbourhood capped at 0: it gets it anyway,
+    # and the run reports the excess; the household without children stays out.
+    instance = Instance(
+        households=[household(id="family", children=[child(id="c")]), household(id="single")],
+        units=[_in("A", neighbourhood="1012", id="only")],
+        school_trip_km={"c": {"only": 2.0}},
+    )
+    result = solve(instance, _with_caps(PlacementCap(scope="neighbourhood", max_households=0)))
+    assert _placed(result) == {"family": "only"}
+    assert result.solver.cap_excess == 1
+    assert result.unmatched[0].household_id == "single"

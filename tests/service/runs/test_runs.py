@@ -481,9 +481,10 @@ def test_a_preview_retried_with_its_idempotency_key_is_one_run(
 def test_a_policy_cap_per_building_spreads_placements(
     client: TestClient, db_session: Session, make_token: TokenFactory
 ) -> None:
-    # Both units are at Damrak 1, 1012 AB: one building. The policy allows one placement there.
-    homeless_family(db_session, case_reference="A", days_waiting=300)
-    homeless_family(db_session, case_reference="B", days_waiting=20)
+    # Both units are at Damrak 1, 1012 AB: one building. The policy allows one placement there;
+    # the family comes first (a cap never leaves a family without a place).
+    family = homeless_family(db_session, case_reference="A", days_waiting=20)
+    single = homeless_family(db_session, case_reference="B", days_waiting=300, children=0)
     unit_at(db_session, reference="U-1")
     unit_at(db_session, reference="U-2")
     created = client.post(
@@ -501,7 +502,10 @@ def test_a_policy_cap_per_building_spreads_placements(
     summary = run["summary"]
     assert isinstance(summary, dict)
     assert summary["proposals"] == 1 and summary["unmatched"] == 1
+    proposals = client.get(f"/v1/match-runs/{run['id']}/proposals", headers=headers).json()
+    assert [p["household_id"] for p in proposals["items"]] == [str(family.id)]
     unmatched = client.get(f"/v1/match-runs/{run['id']}/unmatched", headers=headers).json()
+    assert unmatched["items"][0]["household_id"] == str(single.id)
     assert unmatched["items"][0]["reason"] == "cap_reached"
     assert "building 1012 AB 1" in unmatched["items"][0]["explanation"]
 
