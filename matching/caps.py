@@ -326,25 +326,33 @@ def solve_with_caps(
                 break
             in_columns[_most_negative_per_household(improving, reduced, pairs.household)] = True
         lower_bound = _ceil(lagrangian)
-        solved = milp(
-            objective,
-            integrality=np.ones(len(objective)),
-            bounds=Bounds(
-                0, np.concatenate([np.ones(len(columns)), np.where(excess_closed, 0, np.inf)])
-            ),
-            constraints=[
-                LinearConstraint(
-                    matrix, np.where(_padded(tight, len(upper)), upper, -np.inf), upper
-                )
-            ],
-            # mip_rel_gap 0: proven optimal, not within the default 0.01 %.
-            options={"time_limit": time_limit_per_tier_s, "mip_rel_gap": 0.0},
-        )
-        optimal = solved.status == 0
-        if solved.x is not None:
+        # The LP's vertex is often integral already (the rows are nearly a network): then it
+        # is the MIP's optimum over these columns and no branching is needed.
+        vertex = np.asarray(relaxed.x, dtype=float)
+        if np.all(np.abs(vertex - np.rint(vertex)) <= 1e-7):
+            solution: npt.NDArray[np.float64] | None = vertex
+            optimal = True
+        else:
+            solved = milp(
+                objective,
+                integrality=np.ones(len(objective)),
+                bounds=Bounds(
+                    0, np.concatenate([np.ones(len(columns)), np.where(excess_closed, 0, np.inf)])
+                ),
+                constraints=[
+                    LinearConstraint(
+                        matrix, np.where(_padded(tight, len(upper)), upper, -np.inf), upper
+                    )
+                ],
+                # mip_rel_gap 0: proven optimal, not within the default 0.01 %.
+                options={"time_limit": time_limit_per_tier_s, "mip_rel_gap": 0.0},
+            )
+            solution = solved.x
+            optimal = solved.status == 0
+        if solution is not None:
             found = np.zeros(n_pairs, dtype=bool)
-            found[columns[np.asarray(solved.x[: len(columns)]) > 0.5]] = True
-            found_excess = np.rint(np.asarray(solved.x[len(columns) :])).astype(np.int64)
+            found[columns[np.asarray(solution[: len(columns)]) > 0.5]] = True
+            found_excess = np.rint(np.asarray(solution[len(columns) :])).astype(np.int64)
             # Checked in integers, not HiGHS's tolerances: every row, every earlier value.
             if _keeps_rows(
                 np.concatenate([found[columns], found_excess]),
