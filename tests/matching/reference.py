@@ -157,29 +157,7 @@ def brute_force_capped_optimum(instance: Instance, policy: Policy) -> tuple[int,
 
 def brute_force_optimum(instance: Instance, policy: Policy) -> tuple[int, ...]:
     """The lexicographic optimum over every possible assignment (tiny instances only)."""
-    fixed = {p.household_id: p.unit_id for p in instance.fixed_pairs}
-    fixed_units = set(fixed.values())
-    free_units = [u for u in instance.units if u.id not in fixed_units]
-    options: list[list[str | None]] = []
-    free_households = [h for h in instance.households if h.id not in fixed]
-    for household in free_households:
-        options.append(
-            [None] + [u.id for u in free_units if feasible(instance, policy, household, u)]
-        )
-    best: tuple[int, ...] | None = None
-    for choice in itertools.product(*options):
-        taken = [c for c in choice if c is not None]
-        if len(taken) != len(set(taken)):
-            continue
-        assignment = dict(fixed)
-        assignment.update(
-            {h.id: c for h, c in zip(free_households, choice, strict=True) if c is not None}
-        )
-        values = tier_values(instance, policy, assignment)
-        if best is None or values < best:
-            best = values
-    assert best is not None
-    return best
+    return min(tier_values(instance, policy, a) for a in _assignments(instance, policy))
 
 
 def greedy_families_placed(instance: Instance, policy: Policy) -> int:
