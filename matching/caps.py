@@ -436,15 +436,6 @@ def _most_negative_per_household(
     return order[rank < ADDED_PER_HOUSEHOLD]
 
 
-def _incidence(values: IntArray) -> csr_matrix:
-    """One row per distinct value, a 1 in each column (candidate) with that value."""
-    distinct, row = np.unique(values, return_inverse=True)
-    return csr_matrix(
-        (np.ones(len(values)), (row.reshape(-1), np.arange(len(values)))),
-        shape=(len(distinct), len(values)),
-    )
-
-
 def _keeps_rows(
     chosen: npt.NDArray[np.integer],
     *,
