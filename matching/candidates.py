@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 from matching.geo import EXACT_RECHECK_MARGIN_KM, ecef_km, geodesic_km_exact, pairs_within
 from matching.instance import NEEDS, Child, Instance, SchoolLevel, Unit
 from matching.policies import Policy
+from matching.threads import map_in_threads
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -356,10 +357,11 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
     # Whether each (child, unit) trip belongs to a feasible pair: these trips, in order, are each
     # family's pairs once per child.
     trip_feasible = np.zeros(len(p.trip_unit), dtype=bool)
-    # Per block, its feasible cells (household row × units + unit) in order.
-    block_cells: list[IntArray] = []
     rows_per_block = max(1, _BLOCK_BYTES // max(n_units, 1))
-    for first in range(0, p.n_households, rows_per_block):
+
+    def feasible_cells(first: int) -> IntArray:
+        """The block's feasible cells (household row × units + unit), in order; it also fills
+        the block's own slices of `trip_feasible` and `pairs_per_household`."""
         stop = min(first + rows_per_block, p.n_households)
         ok = rules.hold(first=first, stop=stop)
         ok[~household_free[first:stop]] = False
@@ -379,7 +381,10 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy) -> Pairs:
         pairs_per_household[first:stop] = np.diff(
             np.searchsorted(cells, np.arange(stop - first + 1) * n_units)
         )
-        block_cells.append(cells)
+        return cells
+
+    # Blocks are independent: they run on every core.
+    block_cells = map_in_threads(feasible_cells, range(0, p.n_households, rows_per_block))
 
     # Every pair in its place, households in order, units in order within each household.
     n_pairs = int(pairs_per_household.sum())
