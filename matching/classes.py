@@ -11,6 +11,7 @@ of households with children, needs, declined pairs or safety exclusions.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy.typing as npt
 from matching.candidates import Pairs, free_indices
 from matching.costs import TierCosts
 from matching.policies import Policy
+from matching.threads import blocks, map_in_threads
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -268,12 +270,32 @@ def _implied_pairs(
         arc_of_cell[rows] = np.take(arc_of[rows], class_of_cell, axis=1)
     key_dtype = np.int32 if arc_of_cell.size < 2**31 else np.int64
     row_key = np.where(row_of_household >= 0, row_of_household, n_rows) * (n_cells + 1)
-    # Pairs are sorted by household: repeating each household's key is cheaper than a gather.
-    pairs_per_household = np.diff(
-        np.searchsorted(pairs.household, np.arange(len(row_of_household) + 1))
+    row_key = row_key.astype(key_dtype)
+    cell_of_unit = cell_of_unit.astype(key_dtype)
+    arc_of_pair_key = arc_of_cell.ravel()
+    first_pair = np.searchsorted(pairs.household, np.arange(len(row_of_household) + 1))
+
+    def implied_in(households: slice) -> tuple[BoolArray, IntArray]:
+        # Pairs are sorted by household: repeating each household's key is cheaper than a
+        # gather.
+        pair_range = slice(int(first_pair[households.start]), int(first_pair[households.stop]))
+        key = np.repeat(
+            row_key[households], np.diff(first_pair[households.start : households.stop + 1])
+        )
+        key += cell_of_unit[pairs.unit[pair_range]]
+        arc = arc_of_pair_key[key]
+        implied = arc >= 0
+        return implied, arc[implied].astype(np.int64)
+
+    # Blocks of households with about equal numbers of pairs, one per thread.
+    household_bounds = [
+        int(np.searchsorted(first_pair, piece.start)) for piece in blocks(len(pairs.household))
+    ] + [len(row_of_household)]
+    parts_found = map_in_threads(
+        implied_in,
+        [slice(a, b) for a, b in itertools.pairwise(household_bounds)],
     )
-    key = np.repeat(row_key.astype(key_dtype), pairs_per_household)
-    key += cell_of_unit.astype(key_dtype)[pairs.unit]
-    arc = arc_of_cell.ravel()[key]
-    implied = arc >= 0
-    return implied, arc[implied].astype(np.int64)
+    return (
+        np.concatenate([implied for implied, _ in parts_found]),
+        np.concatenate([arc for _, arc in parts_found]),
+    )

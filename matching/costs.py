@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from matching.candidates import Pairs, Prepared
 from matching.policies import Policy, TierName
+from matching.threads import blocks, map_in_threads
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -62,7 +63,12 @@ class TierCosts:
 
     def subset_cost(self, tier: TierName, pair_index: IntArray) -> npt.NDArray[np.signedinteger]:
         """This tier's cost of the pairs `pair_index`, computed for them only (may be int32)."""
-        cost = self._pair_cost(tier, pair_index)
+        # Element by element, so the cost is the same however the pairs are cut into blocks.
+        cost = np.concatenate(
+            map_in_threads(
+                lambda block: self._pair_cost(tier, pair_index[block]), blocks(len(pair_index))
+            )
+        )
         small = len(cost) == 0 or int(np.abs(cost).max()) < 2**31 - 1
         return cost.astype(np.int32) if small else cost
 

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
+from matching.allocator import large_array_heap
 from matching.candidates import Pairs, Prepared, feasible_pairs, free_indices, prepare
 from matching.caps import broken_caps, cap_groups, full_groups_of_units, solve_with_caps
 from matching.classes import ClassNodes, class_arcs
@@ -57,6 +58,18 @@ def solve(
     MIP's own deterministic choice among equals). `class_nodes=False` gives every
     feasible pair an arc of its own (same optimum, slower: for tests and comparison).
     """
+    with large_array_heap():
+        return _solve(
+            instance,
+            policy,
+            candidates_per_household=candidates_per_household,
+            class_nodes=class_nodes,
+        )
+
+
+def _solve(
+    instance: Instance, policy: Policy, *, candidates_per_household: int, class_nodes: bool
+) -> MatchingResult:
     started = time.perf_counter()
     started_cpu = time.process_time()
     # Data

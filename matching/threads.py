@@ -8,6 +8,7 @@ depend on the number of threads. OR-Tools' solvers hold the GIL: they gain nothi
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,3 +37,11 @@ def map_in_threads(function: Callable[[_Item], _Result], items: Iterable[_Item])
         return [function(item) for item in work]
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="onderdak") as pool:
         return list(pool.map(function, work))
+
+
+def blocks(length: int, *, smallest: int = 1 << 19) -> list[slice]:
+    """`range(length)` cut into one contiguous slice per thread, each at least `smallest` long
+    (thread start-up and joining cost more than the work below that)."""
+    pieces = max(1, min(thread_count(), length // max(smallest, 1)))
+    bounds = [length * piece // pieces for piece in range(pieces + 1)]
+    return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
