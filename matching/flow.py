@@ -684,7 +684,9 @@ def _potentials(
         if outcome is _Relaxed.CONVERGED:
             break
         if outcome is _Relaxed.CYCLE and cancels < max_cancels:
-            cycle = residual.cycle()
+            # Every cycle among the parent arcs at once: they share no node, so cancelling
+            # them together is a valid flow that gains each one's cost.
+            cycle = residual.cycles()
             flows = flows.copy() if not cancels else flows
             flows[cycle] = 1 - flows[cycle]
             cancels += 1
@@ -779,31 +781,40 @@ class _Residual:
             raise FlowSolverError("negative cycle in the residual graph: the flow was not optimal")
         return _Relaxed.TOO_LONG
 
-    def _on_cycle(self) -> int:
-        """A node whose chain of parents never ends, or -1: pointer doubling."""
+    def _looping(self) -> IntArray:
+        """For each node whose chain of parents never ends, a node on the cycle it runs into
+        (pointer doubling: after more jumps than nodes every such chain is on its cycle)."""
         n = len(self.parent)
         # Node n is the end, pointing to itself.
         jump = np.append(np.where(self.parent >= 0, self.tail[np.maximum(self.parent, 0)], n), n)
         for _ in range(max(n, 1).bit_length() + 1):
             jump = jump[jump]
-        looping = np.flatnonzero(jump[:n] != n)
+        found: IntArray = jump[:n][jump[:n] != n]
+        return found
+
+    def _on_cycle(self) -> int:
+        """A node on a cycle of parent arcs, or -1."""
+        looping = self._looping()
         return int(looping[0]) if len(looping) else -1
 
-    def cycle(self) -> IntArray:
-        """The original arcs of a cycle among the parent arcs (one must exist)."""
-        node = self._on_cycle()
-        seen: set[int] = set()
-        while node not in seen:
-            seen.add(node)
-            node = int(self.tail[self.parent[node]])
-        arcs = []
-        first = node
-        while True:
-            arc = int(self.parent[node])
-            arcs.append(arc)
-            node = int(self.tail[arc])
-            if node == first:
-                break
+    def cycles(self) -> IntArray:
+        """The original arcs of every cycle among the parent arcs (one must exist).
+
+        Each node has one parent arc, so the cycles share no node (nor arc)."""
+        on_cycle = np.unique(self._looping())
+        done = np.zeros(len(self.parent), dtype=bool)
+        arcs: list[int] = []
+        for first in on_cycle.tolist():
+            if done[first]:
+                continue
+            node = first
+            while True:
+                done[node] = True
+                arc = int(self.parent[node])
+                arcs.append(arc)
+                node = int(self.tail[arc])
+                if node == first:
+                    break
         return np.asarray(self.order[arcs], dtype=np.int64)
 
 
