@@ -10,6 +10,7 @@ import math
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -489,21 +490,52 @@ def run_size(
     }
 
 
+def engine_only(*, size: int, seed: int) -> dict[str, Any]:
+    """The engine alone on one size's instance, in this process: a repeat of its measurement."""
+    instance = generate_instance(households=size, units=size, seed=seed)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    result = solve(instance, DEFAULT_POLICY)
+    return {
+        "engine_s": round(time.perf_counter() - started, 3),
+        "engine_cpu_s": round(time.process_time() - started_cpu, 3),
+        "tiers": [t.objective for t in result.solver.tiers],
+    }
+
+
 def run(
-    *, sizes: list[int], seed: int, scipy_max: int, check_max: int, caps_max: int = 2000
+    *,
+    sizes: list[int],
+    seed: int,
+    scipy_max: int,
+    check_max: int,
+    caps_max: int = 2000,
+    engine_repeats: int = 2,
 ) -> list[dict[str, Any]]:
+    """Each size in a fresh process, then the engine alone `engine_repeats` more times, each
+    in a fresh process too: on a shared machine one timing spreads by ±20 %."""
     rows = []
     for size in sizes:
-        completed = subprocess.run(
-            [
-                sys.executable, "-m", "matching.bench", "--size", str(size), "--seed", str(seed),
-                "--scipy-max", str(scipy_max), "--check-max", str(check_max),
-                "--caps-max", str(caps_max),
-            ],
-            check=True, capture_output=True, text=True,
+        row = _run_child(
+            "--size", str(size), "--seed", str(seed), "--scipy-max", str(scipy_max),
+            "--check-max", str(check_max), "--caps-max", str(caps_max),
         )  # fmt: skip
-        rows.append(json.loads(completed.stdout))
+        row["engine_repeats"] = [
+            _run_child("--size", str(size), "--seed", str(seed), "--engine-only")
+            for _ in range(engine_repeats)
+        ]
+        rows.append(row)
     return rows
+
+
+def _run_child(*arguments: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "matching.bench", *arguments],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    row: dict[str, Any] = json.loads(completed.stdout)
+    return row
 
 
 def render_table(rows: list[dict[str, Any]]) -> str:
@@ -514,9 +546,9 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         f"Python {platform.python_version()}); load average at the end {load_1min:.1f}.",
         "",
         "| size | feasible pairs | candidate pairs | rounds (solves) | candidates s | solve s | "
-        "explanations s | engine total s (CPU s) | peak RSS MB (before solve) | "
-        "independent check |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "explanations s | engine total s (CPU s) | engine s, all runs: min / median / max | "
+        "peak RSS MB (before solve) | independent check |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         t = row["timings"]
@@ -531,7 +563,8 @@ def render_table(rows: list[dict[str, Any]]) -> str:
             f"{row['pricing_rounds']} ({row['flow_solves']}) | {t['candidates_s']:.2f} | "
             f"{t['solve_s']:.2f} | "
             f"{t['explanations_s']:.2f} | {row['engine_s']:.2f} ({row['engine_cpu_s']:.2f}) | "
-            f"{row['rss_peak_mb']} ({row['rss_before_solve_mb']}) | {check_text} |"
+            f"{_spread(row)} | {row['rss_peak_mb']} ({row['rss_before_solve_mb']}) | "
+            f"{check_text} |"
         )
     lines += [
         "",
@@ -571,6 +604,19 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _spread(row: dict[str, Any]) -> str:
+    """Min / median / max wall seconds over the size's engine runs (each in its own process),
+    flagging a repeat that reached other tier objectives."""
+    repeats = row.get("engine_repeats", [])
+    seconds = sorted([row["engine_s"], *(r["engine_s"] for r in repeats)])
+    tiers = [t["objective"] for t in row["tiers"]]
+    differs = any(r["tiers"] != tiers for r in repeats)
+    text = (
+        f"{seconds[0]:.2f} / {statistics.median(seconds):.2f} / {seconds[-1]:.2f} ({len(seconds)})"
+    )
+    return text + (" DIFFERENT OBJECTIVES" if differs else "")
+
+
 def _cpu_count() -> int:
     return os.cpu_count() or 1
 
@@ -584,7 +630,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scipy-max", type=int, default=2000)
     parser.add_argument("--check-max", type=int, default=2000)
     parser.add_argument("--caps-max", type=int, default=2000)
+    parser.add_argument("--engine-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.engine_only:
+        print(json.dumps(engine_only(size=args.size, seed=args.seed)))
+        return 0
     row = run_size(
         size=args.size,
         seed=args.seed,

@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument(
         "--caps-max", type=int, default=2000, help="largest size for the run with placement caps"
     )
+    bench.add_argument(
+        "--engine-repeats",
+        type=int,
+        default=2,
+        help="run the engine alone this many more times per size (each in a fresh process)",
+    )
     bench.add_argument("--output", type=Path, help="also write the markdown table here")
     bench.set_defaults(handler=run_bench)
 
@@ -119,6 +125,7 @@ def run_bench(args: argparse.Namespace) -> int:
         scipy_max=args.scipy_max,
         check_max=args.check_max,
         caps_max=args.caps_max,
+        engine_repeats=args.engine_repeats,
     )
     table = render_bench(rows)
     print(table)

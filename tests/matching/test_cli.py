@@ -37,3 +37,32 @@ def test_match_rejects_bad_input_with_a_clear_message(
     instance_file.write_text(json.dumps({"households": [], "units": []}))
     assert main(["match", str(instance_file), "--policy", str(policy_file)]) == 2
     assert "'placement' must come first" in capsys.readouterr().err
+
+
+def test_bench_prints_every_method_and_the_engine_spread(tmp_path: Path) -> None:
+    output = tmp_path / "bench.md"
+    assert (
+        main(
+            [
+                "bench",
+                "--sizes",
+                "60",
+                "--caps-max",
+                "60",
+                "--engine-repeats",
+                "1",
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
+    )
+    table = output.read_text(encoding="utf-8")
+    for method in ("engine", "engine, caps", "bare flow", "scipy LSA", "greedy"):
+        assert f"| 60 | {method} |" in table
+    assert "same optimum" in table
+    # The engine ran twice (two processes): min / median / max over 2 runs, same objectives.
+    assert "(2) |" in table
+    assert "DIFFERENT" not in table
+    rows = json.loads(output.with_suffix(".json").read_text(encoding="utf-8"))
+    assert len(rows[0]["engine_repeats"]) == 1
