@@ -294,6 +294,9 @@ def greedy(*, prepared: Prepared, pairs: Pairs) -> tuple[IntArray, float]:
     """How desks work by hand: the longest-waiting household takes the unit nearest its schools."""
     started = time.perf_counter()
     bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
+    km_total = pairs.school_trip_km_total
+    if km_total is None:
+        raise ValueError("the greedy baseline needs feasible_pairs(..., with_trip_km=True)")
     taken = np.zeros(prepared.n_units, dtype=bool)
     unit_of_household = np.full(prepared.n_households, -1, np.int64)
     order = np.lexsort((np.arange(prepared.n_households), -prepared.days_in_temporary_housing))
@@ -303,7 +306,7 @@ def greedy(*, prepared: Prepared, pairs: Pairs) -> tuple[IntArray, float]:
         free = ~taken[units]
         if not free.any():
             continue
-        km = np.where(free, pairs.school_trip_km_total[lo:hi], np.inf)
+        km = np.where(free, km_total[lo:hi], np.inf)
         unit = int(units[int(np.argmin(km))])
         taken[unit] = True
         unit_of_household[household] = unit
@@ -401,7 +404,7 @@ def run_size(
     engine_s, engine_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
     rss_engine_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
-    pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
+    pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY, with_trip_km=True)
     costs = TierCosts(prepared=prepared, pairs=pairs, policy=DEFAULT_POLICY)
     index = {h: i for i, h in enumerate(prepared.household_ids)}
     unit_index = {u: j for j, u in enumerate(prepared.unit_ids)}

@@ -18,9 +18,12 @@ def first_come_first_served(
 ) -> dict[str, str]:
     """Household id → unit id for the households this pass places (fixed pairs excluded)."""
     prepared = prepare(instance=instance, policy=policy)
-    pairs = feasible_pairs(prepared=prepared, policy=policy)
+    pairs = feasible_pairs(prepared=prepared, policy=policy, with_trip_km=True)
     household_index = {h: i for i, h in enumerate(prepared.household_ids)}
     bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
+    km_total = pairs.school_trip_km_total
+    if km_total is None:
+        raise ValueError("the greedy baseline needs feasible_pairs(..., with_trip_km=True)")
     taken = np.zeros(prepared.n_units, dtype=bool)
     taken[prepared.fixed_unit] = True
     placed: dict[str, str] = {}
@@ -33,7 +36,7 @@ def first_come_first_served(
         free = ~taken[units]
         if not free.any():
             continue
-        km = np.where(free, pairs.school_trip_km_total[lo:hi], np.inf)
+        km = np.where(free, km_total[lo:hi], np.inf)
         unit = int(units[int(np.argmin(km))])
         taken[unit] = True
         placed[household_id] = prepared.unit_ids[unit]

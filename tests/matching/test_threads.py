@@ -31,7 +31,9 @@ def test_feasible_pairs_do_not_depend_on_the_thread_count(
     results = {}
     for threads in ("1", "2", "3"):
         monkeypatch.setenv("ONDERDAK_THREADS", threads)
-        results[threads] = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
+        results[threads] = feasible_pairs(
+            prepared=prepared, policy=DEFAULT_POLICY, with_trip_km=True
+        )
     single = results["1"]
     assert len(single.household) > 1000
     for threads in ("2", "3"):
