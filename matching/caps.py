@@ -5,11 +5,15 @@ once (its building, its neighbourhood, its corporation), so caps break the assig
 the min-cost flow relies on. The engine therefore solves the flow first: when its optimum keeps
 every cap, it is also optimal with the caps (they only remove solutions). When it breaks one,
 the tiers are solved again, in the same strict order, as a mixed-integer program by HiGHS
-(SciPy's `milp`): one 0/1 variable per candidate pair, each tier minimised with a zero gap and
-then kept at its value for the tiers below. The flow's assignment, with the excess households
-taken out of over-full groups, is a feasible solution to fall back on should time run out.
+(`highspy`): one 0/1 variable per candidate pair, each tier minimised with a zero gap and
+then kept at its value for the tiers below. One HiGHS instance holds the LP relaxation from
+the first stage to the last, so each solve starts from the last basis (primal simplex) as
+columns join, objectives change and pairs are fixed; branch and bound, when the LP's vertex is
+fractional, starts from the best assignment so far: the flow's, with the excess households
+counted, then each stage's. That assignment is also the solution to fall back on should time
+run out.
 (A straightforward CP-SAT model was tried first: at 500 households it proved nothing in 195 s;
-HiGHS with the columns below proves every tier in about 3.5 s.)
+HiGHS with the columns below proves every tier in 0.4 s.)
 
 Up to `ALL_PAIRS_LIMIT` feasible pairs every pair is a column. Above that, columns are
 generated from the LP relaxation's duals (its value plus each household's most negative reduced
@@ -23,11 +27,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
+import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csr_matrix, vstack
+from highspy import _core
+from scipy.sparse import csc_matrix
 
 from matching.candidates import Pairs, Prepared
 from matching.costs import TierCosts
@@ -181,71 +187,28 @@ def solve_with_caps(
     families_placed = int(is_family_pair[flow_pairs].sum())
     # Groups whose cap can bind (more units than room), and their units.
     binding = [g for g in groups if len(g.units) > g.room]
-    row_units = [g.units for g in binding]
     room = np.asarray([g.room for g in binding], dtype=np.int64)
     n_groups = len(binding)
     # Rows: households, units, groups, the families row; then one per stage kept densely.
     n_fixed_rows = n_h + n_u + n_groups + 1
+    unit_group_pairs = [(unit, row) for row, g in enumerate(binding) for unit in g.units.tolist()]
+    model = _RelaxedModel(
+        n_households=n_h,
+        n_units=n_u,
+        room=room,
+        families_placed=families_placed,
+        group_unit=np.asarray([u for u, _ in unit_group_pairs], dtype=np.int64),
+        group_row=np.asarray([r for _, r in unit_group_pairs], dtype=np.int64),
+        pair_household=pairs.household,
+        pair_unit=pairs.unit,
+        is_family_pair=is_family_pair,
+    )
 
     def excess_of(chosen: npt.NDArray[np.bool_]) -> IntArray:
         placed = np.zeros(n_u, dtype=np.int64)
         placed[pairs.unit[chosen]] = 1
-        counts = np.asarray([int(placed[u].sum()) for u in row_units], dtype=np.int64)
+        counts = np.asarray([int(placed[g.units].sum()) for g in binding], dtype=np.int64)
         return np.asarray(np.maximum(0, counts - room), dtype=np.int64)
-
-    def rows(
-        columns: IntArray, earlier: list[tuple[IntArray, IntArray, int]]
-    ) -> tuple[csr_matrix, IntArray]:
-        """Constraints over the columns, then one excess variable per binding group."""
-        n = len(columns)
-        position = np.arange(n)
-        width = n + n_groups
-        blocks = [
-            csr_matrix((np.ones(n), (pairs.household[columns], position)), shape=(n_h, width)),
-            csr_matrix((np.ones(n), (pairs.unit[columns], position)), shape=(n_u, width)),
-        ]
-        member = np.zeros(n_u, dtype=bool)
-        group_rows, group_cols = [np.arange(n_groups)], [n + np.arange(n_groups)]
-        group_values = [-np.ones(n_groups)]
-        for row, units in enumerate(row_units):
-            member[:] = False
-            member[units] = True
-            inside = np.flatnonzero(member[pairs.unit[columns]])
-            group_rows.append(np.full(len(inside), row))
-            group_cols.append(inside)
-            group_values.append(np.ones(len(inside)))
-        blocks.append(
-            csr_matrix(
-                (
-                    np.concatenate(group_values),
-                    (np.concatenate(group_rows), np.concatenate(group_cols)),
-                ),
-                shape=(n_groups, width),
-            )
-        )
-        families = np.flatnonzero(is_family_pair[columns])
-        blocks.append(
-            csr_matrix(
-                (-np.ones(len(families)), (np.zeros(len(families)), families)), shape=(1, width)
-            )
-        )
-        for coefficient_all, excess_coefficient, _ in earlier:
-            blocks.append(
-                csr_matrix(
-                    np.concatenate([coefficient_all[columns], excess_coefficient]).astype(float)[
-                        None, :
-                    ]
-                )
-            )
-        upper = np.concatenate(
-            [
-                np.ones(n_h + n_u, dtype=np.int64),
-                room,
-                [-families_placed],
-                np.asarray([value for _, _, value in earlier], dtype=np.int64),
-            ]
-        )
-        return vstack(blocks, format="csr"), upper
 
     # The stages: the least cap excess, then the policy's tiers. For each, the pairs' and the
     # excess variables' coefficients and the constant.
@@ -281,35 +244,18 @@ def solve_with_caps(
     selected = np.zeros(n_pairs, dtype=bool)
     selected[flow_pairs] = True
     selected_excess = excess_of(selected)
-    most_columns = 0
     cap_excess, cap_excess_proven = 0, True
     for stage, coefficient, excess_coefficient, constant in stages:
+        model.set_objective(pair_cost=coefficient, excess_cost=excess_coefficient)
         # Column generation on the LP relaxation: its duals price every pair left out; pairs
         # with negative reduced cost join, until none does or none could raise the bound.
+        # HiGHS keeps its basis as columns join: each solve starts where the last ended.
         while True:
-            columns = np.flatnonzero(in_columns)
-            most_columns = max(most_columns, len(columns))
-            matrix, upper = rows(columns, earlier)
-            objective = np.concatenate([coefficient[columns], excess_coefficient]).astype(float)
-            # Tight rows as a second, reversed copy: row ≥ its bound.
-            tight_rows = np.flatnonzero(tight)
-            relaxed = linprog(
-                objective,
-                A_ub=vstack([matrix, -matrix[tight_rows]], format="csr"),
-                b_ub=np.concatenate([upper, -upper[tight_rows]]).astype(float),
-                bounds=[(0, None)] * len(columns)
-                + [(0, 0 if closed else None) for closed in excess_closed.tolist()],
-                method="highs-ipm",
-            )
-            if relaxed.status != 0:
-                raise RuntimeError(f"HiGHS: LP relaxation of {stage}: {relaxed.message}")
-            relaxed_value = float(relaxed.fun)
-            marginals = np.asarray(relaxed.ineqlin.marginals, dtype=float)
-            dual = marginals[: matrix.shape[0]].copy()
-            dual[tight_rows] -= marginals[matrix.shape[0] :]
+            model.add_pairs(np.flatnonzero(in_columns & ~model.has_pair))
+            relaxed_value, dual = model.solve_relaxation(stage)
             unit_dual = dual[n_h : n_h + n_u].copy()
-            for row, units in enumerate(row_units):
-                unit_dual[units] += dual[n_h + n_u + row]
+            for row, group in enumerate(binding):
+                unit_dual[group.units] += dual[n_h + n_u + row]
             reduced = coefficient - dual[:n_h][pairs.household] - unit_dual[pairs.unit]
             reduced += dual[n_h + n_u + n_groups] * is_family_pair
             for index, (coefficient_all, _, _) in enumerate(earlier):
@@ -327,40 +273,17 @@ def solve_with_caps(
             in_columns[_most_negative_per_household(improving, reduced, pairs.household)] = True
         lower_bound = _ceil(lagrangian)
         # The LP's vertex is often integral already (the rows are nearly a network): then it
-        # is the MIP's optimum over these columns and no branching is needed.
-        vertex = np.asarray(relaxed.x, dtype=float)
-        if np.all(np.abs(vertex - np.rint(vertex)) <= 1e-7):
-            solution: npt.NDArray[np.float64] | None = vertex
-            optimal = True
-        else:
-            solved = milp(
-                objective,
-                integrality=np.ones(len(objective)),
-                bounds=Bounds(
-                    0, np.concatenate([np.ones(len(columns)), np.where(excess_closed, 0, np.inf)])
-                ),
-                constraints=[
-                    LinearConstraint(
-                        matrix, np.where(_padded(tight, len(upper)), upper, -np.inf), upper
-                    )
-                ],
-                # mip_rel_gap 0: proven optimal, not within the default 0.01 %.
-                options={"time_limit": time_limit_per_tier_s, "mip_rel_gap": 0.0},
-            )
-            solution = solved.x
-            optimal = solved.status == 0
-        if solution is not None:
-            found = np.zeros(n_pairs, dtype=bool)
-            found[columns[np.asarray(solution[: len(columns)]) > 0.5]] = True
-            found_excess = np.rint(np.asarray(solution[len(columns) :])).astype(np.int64)
+        # is the MIP's optimum over these columns and no branching is needed. Otherwise the
+        # MIP starts from the best solution so far (the flow's, then each stage's).
+        found_pairs, found_excess, optimal = model.solve_integer(
+            start_pairs=selected,
+            start_excess=selected_excess,
+            time_limit_s=time_limit_per_tier_s,
+        )
+        if found_pairs is not None and found_excess is not None:
             # Checked in integers, not HiGHS's tolerances: every row, every earlier value.
-            if _keeps_rows(
-                np.concatenate([found[columns], found_excess]),
-                matrix=matrix,
-                upper=upper,
-                tight=_padded(tight, len(upper)),
-            ):
-                selected, selected_excess = found, found_excess
+            if model.keeps_rows(found_pairs, found_excess):
+                selected, selected_excess = found_pairs, found_excess
             elif optimal:
                 raise RuntimeError(f"HiGHS's optimum of {stage} breaks a constraint")
         # Otherwise (time ran out first) the last stage's solution stands: it keeps every row.
@@ -387,18 +310,22 @@ def solve_with_caps(
         gap = value - lagrangian + _tolerance(lagrangian)
         allowed &= reduced - most_negative[pairs.household] <= gap
         in_columns &= allowed
+        model.close_pairs(~allowed)
         tight |= dual[:n_fixed_rows] < -gap
+        model.tighten_rows(np.flatnonzero(tight))
         # An excess variable (always a column) is fixed the same way, by its own reduced cost.
         excess_reduced = excess_coefficient + dual[n_h + n_u : n_h + n_u + n_groups]
         for index, (_, earlier_excess, _) in enumerate(earlier):
             excess_reduced -= dual[n_fixed_rows + index] * earlier_excess
         excess_closed |= excess_reduced > gap
+        model.close_excess(excess_closed)
         # The fixings alone do not keep the value (several small excesses could add up), and
         # excess variables are not fixed: the stage's own row, dense, does. At a gap of zero
         # on pairs alone they do, as between the flow's tiers (complementary slackness), and
         # the next MIP stays sparse and easy.
         if gap > 2 * _tolerance(lagrangian) or excess_coefficient.any():
             earlier.append((coefficient, excess_coefficient, value))
+            model.add_value_row(pair_cost=coefficient, excess_cost=excess_coefficient, value=value)
 
     pair_of_household = np.full(n_h, -1, dtype=np.int64)
     chosen = np.flatnonzero(selected)
@@ -406,7 +333,7 @@ def solve_with_caps(
     return CappedSolution(
         pair_of_household=pair_of_household,
         tiers=tiers,
-        candidate_pairs=most_columns,
+        candidate_pairs=int(model.has_pair.sum()),
         all_pairs=all_pairs,
         cap_excess=cap_excess,
         cap_excess_proven=cap_excess_proven,
@@ -436,21 +363,270 @@ def _most_negative_per_household(
     return order[rank < ADDED_PER_HOUSEHOLD]
 
 
-def _keeps_rows(
-    chosen: npt.NDArray[np.integer],
-    *,
-    matrix: csr_matrix,
-    upper: IntArray,
-    tight: npt.NDArray[np.bool_],
-) -> bool:
-    """Every row holds for this 0/1 choice (tight ones exactly), in integer arithmetic."""
-    row = matrix.astype(np.int64) @ chosen.astype(np.int64)
-    return bool(np.all(row <= upper) and np.all(row[tight] == upper[tight]))
+def _new_highs() -> Any:
+    """A HiGHS instance that writes nothing.
+
+    The raw binding, quiet from the start: highspy's `Highs` wrapper prints a banner to stdout
+    when constructed, before any option can be set (ERGO-Code/HiGHS#1702), and stdout carries
+    `onderdak match`'s JSON.
+    """
+    highs = _core._Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
-def _padded(mask: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
-    """`mask` over the first rows, False for the rows after them (earlier tiers' values)."""
-    return np.concatenate([mask, np.zeros(length - len(mask), dtype=bool)])
+class _RelaxedModel:
+    """The stages' LP relaxation in one HiGHS instance, kept from solve to solve.
+
+    Columns: one excess variable per binding group, then the pairs as they join (never
+    removed: a pair ruled out is fixed at 0), so HiGHS keeps its basis and each solve starts
+    where the last ended. Rows: households (≤ 1), units (≤ 1), groups (placed − excess ≤ room),
+    families (− placed ≤ − families_placed), then one row per stage value kept densely.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_households: int,
+        n_units: int,
+        room: IntArray,
+        families_placed: int,
+        group_unit: IntArray,
+        group_row: IntArray,
+        pair_household: IntArray,
+        pair_unit: IntArray,
+        is_family_pair: npt.NDArray[np.bool_],
+    ) -> None:
+        self.highs = _new_highs()
+        # Primal simplex: new columns and a new objective leave the last basis primal feasible,
+        # so it goes on from there (at 2,000 households 16 → 5 s against HiGHS's dual default).
+        self.highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
+        self.n_h, self.n_u, self.n_groups = n_households, n_units, len(room)
+        self.families_row = n_households + n_units + self.n_groups
+        self.n_fixed_rows = self.families_row + 1
+        self.pair_household, self.pair_unit = pair_household, pair_unit
+        self.is_family_pair = is_family_pair
+        # Each unit's group rows, as ranges by unit.
+        order = np.argsort(group_unit, kind="stable")
+        self.unit_group_start = np.searchsorted(group_unit[order], np.arange(n_units + 1))
+        self.unit_group_row = group_row[order]
+        n_pairs = len(pair_household)
+        self.has_pair = np.zeros(n_pairs, dtype=bool)
+        self.column_of_pair = np.full(n_pairs, -1, dtype=np.int64)
+        self.pair_of_column = np.zeros(0, dtype=np.int64)
+        self.closed_pair = np.zeros(n_pairs, dtype=bool)
+        self.closed_excess = np.zeros(self.n_groups, dtype=bool)
+        self.tight = np.zeros(self.n_fixed_rows, dtype=bool)
+        self.value_rows: list[tuple[IntArray, IntArray]] = []
+        self.pair_cost = np.zeros(n_pairs, dtype=np.int64)
+        self.excess_cost = np.zeros(self.n_groups, dtype=np.int64)
+        self.vertex = np.zeros(self.n_groups)
+        upper = np.concatenate([np.ones(n_households + n_units), room, [-families_placed]])
+        self.fixed_row_upper = upper.astype(float)
+        self.highs.addRows(
+            self.n_fixed_rows,
+            np.full(self.n_fixed_rows, -highspy.kHighsInf),
+            upper.astype(float),
+            0,
+            np.zeros(self.n_fixed_rows, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        groups = np.arange(self.n_groups, dtype=np.int32)
+        self.highs.addCols(
+            self.n_groups,
+            np.zeros(self.n_groups),
+            np.zeros(self.n_groups),
+            np.full(self.n_groups, highspy.kHighsInf),
+            self.n_groups,
+            groups,
+            (n_households + n_units + groups).astype(np.int32),
+            -np.ones(self.n_groups),
+        )
+
+    @property
+    def n_columns(self) -> int:
+        return self.n_groups + len(self.pair_of_column)
+
+    def add_pairs(self, new: IntArray) -> None:
+        """Columns for the pairs `new` (sorted), with their entries in every row."""
+        if not len(new):
+            return
+        position = np.arange(len(new))
+        unit = self.pair_unit[new]
+        group_count = self.unit_group_start[unit + 1] - self.unit_group_start[unit]
+        group_entry = np.repeat(
+            self.unit_group_start[unit] - (np.cumsum(group_count) - group_count), group_count
+        ) + np.arange(int(group_count.sum()))
+        family = np.flatnonzero(self.is_family_pair[new])
+        columns = [position, position, np.repeat(position, group_count), family]
+        rows = [
+            self.pair_household[new],
+            self.n_h + unit,
+            self.n_h + self.n_u + self.unit_group_row[group_entry],
+            np.full(len(family), self.families_row),
+        ]
+        values = [
+            np.ones(len(new)),
+            np.ones(len(new)),
+            np.ones(len(group_entry)),
+            -np.ones(len(family)),
+        ]
+        for index, (pair_cost, _) in enumerate(self.value_rows):
+            cost = pair_cost[new]
+            nonzero = np.flatnonzero(cost)
+            columns.append(nonzero)
+            rows.append(np.full(len(nonzero), self.n_fixed_rows + index))
+            values.append(cost[nonzero].astype(float))
+        column = np.concatenate(columns)
+        row = np.concatenate(rows)
+        value = np.concatenate(values)
+        order = np.lexsort((row, column))
+        column, row, value = column[order], row[order], value[order]
+        self.highs.addCols(
+            len(new),
+            self.pair_cost[new].astype(float),
+            np.zeros(len(new)),
+            # No upper bound of 1: the household rows keep it, and a column at a bound of its
+            # own would take part of the row duals, which price the pairs left out.
+            np.full(len(new), highspy.kHighsInf),
+            len(row),
+            np.searchsorted(column, position).astype(np.int32),
+            row.astype(np.int32),
+            value,
+        )
+        self.column_of_pair[new] = self.n_columns + position
+        self.pair_of_column = np.concatenate([self.pair_of_column, new])
+        self.has_pair[new] = True
+
+    def set_objective(self, *, pair_cost: IntArray, excess_cost: IntArray) -> None:
+        self.pair_cost, self.excess_cost = pair_cost, excess_cost
+        cost = np.concatenate([excess_cost, pair_cost[self.pair_of_column]]).astype(float)
+        self.highs.changeColsCost(self.n_columns, np.arange(self.n_columns, dtype=np.int32), cost)
+
+    def solve_relaxation(self, stage: str) -> tuple[float, npt.NDArray[np.float64]]:
+        """The LP's value and its row duals (≤ 0 on a ≤ row, as SciPy's marginals)."""
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS: LP relaxation of {stage}: {status}")
+        solution = self.highs.getSolution()
+        self.vertex = np.asarray(solution.col_value, dtype=float)
+        value = float(self.highs.getInfo().objective_function_value)
+        return value, np.asarray(solution.row_dual, dtype=float)
+
+    def solve_integer(
+        self, *, start_pairs: npt.NDArray[np.bool_], start_excess: IntArray, time_limit_s: float
+    ) -> tuple[npt.NDArray[np.bool_] | None, IntArray | None, bool]:
+        """The MIP over the columns: (pairs chosen, excess, proven optimal over the columns).
+
+        The LP's vertex when it is integral (its optimum then), else HiGHS's branch and bound
+        on a copy of the model, with a zero gap, started from `start_pairs` / `start_excess`.
+        """
+        values = self.vertex
+        optimal = True
+        if not np.all(np.abs(values - np.rint(values)) <= 1e-7):
+            mip = _new_highs()
+            mip.passModel(self.highs.getModel())
+            mip.changeColsIntegrality(
+                self.n_columns,
+                np.arange(self.n_columns, dtype=np.int32),
+                np.full(self.n_columns, highspy.HighsVarType.kInteger),
+            )
+            mip.setOptionValue("time_limit", float(time_limit_s))
+            # Proven optimal, not within the default 0.01 %.
+            mip.setOptionValue("mip_rel_gap", 0.0)
+            # HiGHS 1.16 with presolve returned a feasible start solution as "optimal" with
+            # objective 0 where it cost 4 and the optimum was 1 (a brute-force sweep found it);
+            # without presolve it solves correctly. These MIPs are rare and small.
+            mip.setOptionValue("presolve", "off")
+            start = highspy.HighsSolution()
+            start_values = np.zeros(self.n_columns)
+            start_values[: self.n_groups] = start_excess
+            in_model = np.flatnonzero(start_pairs & self.has_pair)
+            start_values[self.column_of_pair[in_model]] = 1.0
+            start.col_value = start_values.tolist()
+            mip.setSolution(start)
+            mip.run()
+            optimal = mip.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            info = mip.getInfo()
+            if info.primal_solution_status != _SOLUTION_FEASIBLE:
+                return None, None, optimal
+            values = np.asarray(mip.getSolution().col_value, dtype=float)
+            # An optimum is only claimed when HiGHS's objective is its solution's cost.
+            cost = np.asarray(mip.getModel().lp_.col_cost_, dtype=float)
+            claimed = float(info.objective_function_value)
+            optimal &= abs(float(cost @ np.rint(values)) - claimed) <= _tolerance(claimed)
+        found = np.zeros(len(self.has_pair), dtype=bool)
+        found[self.pair_of_column[values[self.n_groups :] > 0.5]] = True
+        return found, np.rint(values[: self.n_groups]).astype(np.int64), optimal
+
+    def keeps_rows(self, chosen: npt.NDArray[np.bool_], excess: IntArray) -> bool:
+        """Every row holds for this 0/1 choice (tight ones exactly), in integer arithmetic."""
+        lp = self.highs.getModel().lp_
+        matrix = csc_matrix(
+            (
+                np.asarray(lp.a_matrix_.value_, dtype=np.int64),
+                np.asarray(lp.a_matrix_.index_),
+                np.asarray(lp.a_matrix_.start_),
+            ),
+            shape=(lp.num_row_, lp.num_col_),
+        )
+        x = np.concatenate([excess, chosen[self.pair_of_column].astype(np.int64)])
+        if (chosen & ~self.has_pair).any():
+            return False
+        activity = matrix @ x
+        lower = np.asarray(lp.row_lower_, dtype=float)
+        upper = np.asarray(lp.row_upper_, dtype=float)
+        return bool(np.all(activity <= upper) and np.all(activity >= lower))
+
+    def close_pairs(self, ruled_out: npt.NDArray[np.bool_]) -> None:
+        """Fix the columns of pairs ruled out at 0 (kept, so the basis stays whole)."""
+        new = np.flatnonzero(ruled_out & self.has_pair & ~self.closed_pair)
+        self.closed_pair[new] = True
+        self._fix_columns(self.column_of_pair[new])
+
+    def close_excess(self, closed: npt.NDArray[np.bool_]) -> None:
+        new = np.flatnonzero(closed & ~self.closed_excess)
+        self.closed_excess[new] = True
+        self._fix_columns(new)
+
+    def _fix_columns(self, columns: IntArray) -> None:
+        if len(columns):
+            self.highs.changeColsBounds(
+                len(columns),
+                columns.astype(np.int32),
+                np.zeros(len(columns)),
+                np.zeros(len(columns)),
+            )
+
+    def tighten_rows(self, rows: IntArray) -> None:
+        """These fixed rows must hold with equality from now on."""
+        new = rows[~self.tight[rows]]
+        if not len(new):
+            return
+        self.tight[new] = True
+        upper = self.fixed_row_upper[new]
+        self.highs.changeRowsBounds(len(new), new.astype(np.int32), upper, upper)
+
+    def add_value_row(self, *, pair_cost: IntArray, excess_cost: IntArray, value: int) -> None:
+        """A stage's objective kept at its value or better, over every column so far."""
+        self.value_rows.append((pair_cost, excess_cost))
+        coefficient = np.concatenate([excess_cost, pair_cost[self.pair_of_column]])
+        nonzero = np.flatnonzero(coefficient)
+        self.highs.addRow(
+            -highspy.kHighsInf,
+            float(value),
+            len(nonzero),
+            nonzero.astype(np.int32),
+            coefficient[nonzero].astype(float),
+        )
+
+
+# HiGHS's solution status "feasible" (kSolutionStatusFeasible) and its primal simplex
+# strategy (kSimplexStrategyPrimal).
+_SOLUTION_FEASIBLE = 2
+_PRIMAL_SIMPLEX = 4
 
 
 def _best_per_kind(*, pairs: Pairs, costs: TierCosts, policy: Policy, hint: IntArray) -> IntArray:

@@ -38,7 +38,8 @@ SOLVER_NAME = (
     "a placement-only tier by ortools.SimpleMaxFlow mended along alternating paths"
 )
 CAPPED_SOLVER_NAME = (
-    "HiGHS MIP (scipy.optimize.milp), tier by tier over {pairs} candidate pairs with the "
+    "HiGHS MIP (highspy; LP relaxation warm-started between solves, branch and bound started "
+    "from the best assignment so far), tier by tier over {pairs} candidate pairs with the "
     "policy's placement caps, after the min-cost flow's optimum without caps broke {broken} "
     "group cap(s)"
 )
