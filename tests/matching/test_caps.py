@@ -160,6 +160,28 @@ def _random_groups(instance: Instance, seed: int) -> Instance:
     return instance.model_copy(update={"units": units})
 
 
+def _random_capped(
+    seed: int,
+    policy_name: str,
+    building_cap: int,
+    corporation_cap: int,
+    *,
+    households: int = 5,
+    units: int = 4,
+) -> tuple[Instance, Policy]:
+    """A small random instance in random groups, and a policy capping buildings and
+    corporations: small enough for the brute-force reference."""
+    instance = _random_groups(
+        random_instance(seed, max_households=households, max_units=units), seed
+    )
+    policy = _with_caps(
+        PlacementCap(scope="building", max_households=building_cap),
+        PlacementCap(scope="corporation", max_households=corporation_cap),
+        base=policy_name,
+    )
+    return instance, policy
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**31),
@@ -170,12 +192,7 @@ def _random_groups(instance: Instance, seed: int) -> Instance:
 def test_capped_tiers_match_brute_force(
     seed: int, policy_name: str, building_cap: int, corporation_cap: int
 ) -> None:
-    instance = _random_groups(random_instance(seed, max_households=5, max_units=4), seed)
-    policy = _with_caps(
-        PlacementCap(scope="building", max_households=building_cap),
-        PlacementCap(scope="corporation", max_households=corporation_cap),
-        base=policy_name,
-    )
+    instance, policy = _random_capped(seed, policy_name, building_cap, corporation_cap)
     result = solve(instance, policy)
     assignment = _placed(result)
     assert capped_key(instance, policy, assignment) == brute_force_capped_optimum(instance, policy)
@@ -220,11 +237,8 @@ def test_column_generation_reaches_the_brute_force_optimum_when_it_claims_one(
 ) -> None:
     # Every instance goes through column generation from one column per household and kind,
     # one more per household and round: the Lagrangian bound must prove what it claims.
-    instance = _random_groups(random_instance(seed, max_households=6, max_units=5), seed)
-    policy = _with_caps(
-        PlacementCap(scope="building", max_households=building_cap),
-        PlacementCap(scope="corporation", max_households=corporation_cap),
-        base=policy_name,
+    instance, policy = _random_capped(
+        seed, policy_name, building_cap, corporation_cap, households=6, units=5
     )
     with mock.patch.multiple(
         caps_module, ALL_PAIRS_LIMIT=0, BEST_PER_KIND=1, ADDED_PER_HOUSEHOLD=1
@@ -244,11 +258,8 @@ def test_branch_and_bound_cases_reach_the_brute_force_optimum(seed: int) -> None
     # started from the flow's assignment; 976 caught HiGHS 1.16 returning that start as
     # "optimal" at a wrong objective when presolve ran.
     policy_name = ("default", "school-first", "waiting-first")[seed % 3]
-    instance = _random_groups(random_instance(seed, max_households=8, max_units=6), seed)
-    policy = _with_caps(
-        PlacementCap(scope="building", max_households=seed % 3),
-        PlacementCap(scope="corporation", max_households=1 + seed % 3),
-        base=policy_name,
+    instance, policy = _random_capped(
+        seed, policy_name, seed % 3, 1 + seed % 3, households=8, units=6
     )
     branched = []
     solve_integer = caps_module._RelaxedModel.solve_integer
