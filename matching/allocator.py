@@ -6,7 +6,7 @@ costs, pricing rounds). With glibc's defaults, blocks from 128 KiB up come from 
 128 KiB goes back to the kernel, so every new array page-faults its memory in again and the
 kernel zeroes it: at 10,000 households that was 1.4–1.9 s of the run's kernel time. Serving
 blocks up to 32 MiB (glibc's maximum) from the heap and trimming only above 1 GiB roughly halves
-it (measured: 1.48–1.92 → 0.99–1.05 s kernel time, same peak RSS; BENCHMARKS.md).
+it (measured: 1.48–1.92 → 0.99–1.05 s kernel time; peak RSS 1.65 → 1.79 GB; BENCHMARKS.md).
 
 The setting is process-wide, so it is held only while a solve runs (counted, for solves in
 parallel threads): afterwards glibc's fixed defaults (128 KiB for both) come back and
