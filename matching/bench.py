@@ -32,6 +32,7 @@ from matching.engine import solve
 from matching.geo import ecef_km
 from matching.instance import Child, Coordinates, Household, Instance, School, Unit
 from matching.policies import DEFAULT_POLICY, PlacementCap, Policy
+from matching.result import MatchingResult
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -392,16 +393,21 @@ CAPPED_POLICY = DEFAULT_POLICY.model_copy(
 )
 
 
+def _timed_solve(instance: Instance, policy: Policy) -> tuple[MatchingResult, float, float]:
+    """The engine's result, wall s and CPU s of the whole call, timed from outside: the
+    result's own timings leave out the allocator's trim at the end."""
+    started, started_cpu = time.perf_counter(), time.process_time()
+    result = solve(instance, policy)
+    return result, time.perf_counter() - started, time.process_time() - started_cpu
+
+
 def run_size(
     *, size: int, seed: int, scipy_max: int, check_max: int, caps_max: int = 2000
 ) -> dict[str, Any]:
     """Everything for one size, in this process (call it in a fresh one for honest memory)."""
     instance = generate_instance(households=size, units=size, seed=seed)
     rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The whole call, timed from outside: its own timings leave out the allocator's trim.
-    started, started_cpu = time.perf_counter(), time.process_time()
-    result = solve(instance, DEFAULT_POLICY)
-    engine_s, engine_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
+    result, engine_s, engine_cpu_s = _timed_solve(instance, DEFAULT_POLICY)
     rss_engine_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
     pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY, with_trip_km=True)
@@ -430,9 +436,7 @@ def run_size(
     baselines.append(("greedy", lambda: greedy(prepared=prepared, pairs=pairs)))
     capped: dict[str, Any] | None = None
     if size <= caps_max:
-        started, started_cpu = time.perf_counter(), time.process_time()
-        capped_result = solve(instance, CAPPED_POLICY)
-        capped_s, capped_cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
+        capped_result, capped_s, capped_cpu_s = _timed_solve(instance, CAPPED_POLICY)
         capped_units = np.full(prepared.n_households, -1, np.int64)
         for proposal in capped_result.proposals:
             capped_units[index[proposal.household_id]] = unit_index[proposal.unit_id]
@@ -496,11 +500,10 @@ def run_size(
 def engine_only(*, size: int, seed: int) -> dict[str, Any]:
     """The engine alone on one size's instance, in this process: a repeat of its measurement."""
     instance = generate_instance(households=size, units=size, seed=seed)
-    started, started_cpu = time.perf_counter(), time.process_time()
-    result = solve(instance, DEFAULT_POLICY)
+    result, engine_s, engine_cpu_s = _timed_solve(instance, DEFAULT_POLICY)
     return {
-        "engine_s": round(time.perf_counter() - started, 3),
-        "engine_cpu_s": round(time.process_time() - started_cpu, 3),
+        "engine_s": round(engine_s, 3),
+        "engine_cpu_s": round(engine_cpu_s, 3),
         "tiers": [t.objective for t in result.solver.tiers],
     }
 

@@ -191,14 +191,16 @@ def solve_with_caps(
     n_groups = len(binding)
     # Rows: households, units, groups, the families row; then one per stage kept densely.
     n_fixed_rows = n_h + n_u + n_groups + 1
-    unit_group_pairs = [(unit, row) for row, g in enumerate(binding) for unit in g.units.tolist()]
+    # Group membership as (unit, group row) entries: a unit sits in one group per scope.
+    group_unit = np.concatenate([g.units for g in binding] + [np.zeros(0, dtype=np.int64)])
+    group_row = np.repeat(np.arange(n_groups), [len(g.units) for g in binding]).astype(np.int64)
     model = _RelaxedModel(
         n_households=n_h,
         n_units=n_u,
         room=room,
         families_placed=families_placed,
-        group_unit=np.asarray([u for u, _ in unit_group_pairs], dtype=np.int64),
-        group_row=np.asarray([r for _, r in unit_group_pairs], dtype=np.int64),
+        group_unit=group_unit,
+        group_row=group_row,
         pair_household=pairs.household,
         pair_unit=pairs.unit,
         is_family_pair=is_family_pair,
@@ -207,8 +209,8 @@ def solve_with_caps(
     def excess_of(chosen: npt.NDArray[np.bool_]) -> IntArray:
         placed = np.zeros(n_u, dtype=np.int64)
         placed[pairs.unit[chosen]] = 1
-        counts = np.asarray([int(placed[g.units].sum()) for g in binding], dtype=np.int64)
-        return np.asarray(np.maximum(0, counts - room), dtype=np.int64)
+        counts = np.bincount(group_row, weights=placed[group_unit], minlength=n_groups)
+        return np.asarray(np.maximum(0, counts.astype(np.int64) - room), dtype=np.int64)
 
     # The stages: the least cap excess, then the policy's tiers. For each, the pairs' and the
     # excess variables' coefficients and the constant.
@@ -254,8 +256,7 @@ def solve_with_caps(
             model.add_pairs(np.flatnonzero(in_columns & ~model.has_pair))
             relaxed_value, dual = model.solve_relaxation(stage)
             unit_dual = dual[n_h : n_h + n_u].copy()
-            for row, group in enumerate(binding):
-                unit_dual[group.units] += dual[n_h + n_u + row]
+            np.add.at(unit_dual, group_unit, dual[n_h + n_u + group_row])
             reduced = coefficient - dual[:n_h][pairs.household] - unit_dual[pairs.unit]
             reduced += dual[n_h + n_u + n_groups] * is_family_pair
             for index, (coefficient_all, _, _) in enumerate(earlier):

@@ -13,7 +13,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from matching.allocator import large_array_heap
-from matching.candidates import Pairs, Prepared, feasible_pairs, free_indices, prepare
+from matching.candidates import (
+    Pairs,
+    Prepared,
+    feasible_pairs,
+    find_in_segments,
+    free_indices,
+    prepare,
+)
 from matching.caps import broken_caps, cap_groups, full_groups_of_units, solve_with_caps
 from matching.classes import ClassNodes, class_arcs
 from matching.costs import TierCosts, resolution_statement
@@ -169,7 +176,6 @@ def _solve(
                 pairs=pairs,
                 unit_of_household=unit_of_household,
                 households=free_households,
-                n_units=prepared.n_units,
             ),
         )
         unit_of_household = np.full(prepared.n_households, -1, dtype=np.int64)
@@ -262,15 +268,18 @@ def _household_of_unit(unit_of_household: IntArray, *, n_units: int) -> IntArray
 
 
 def _pair_of_household(
-    *, pairs: Pairs, unit_of_household: IntArray, households: IntArray, n_units: int
+    *, pairs: Pairs, unit_of_household: IntArray, households: IntArray
 ) -> IntArray:
     """The feasible pair index of each of `households`' units (-1 where none), by household."""
     pair_of_household = np.full(len(unit_of_household), -1, dtype=np.int64)
     placed = households[unit_of_household[households] >= 0]
-    # Pairs are sorted by household then unit: one integer key finds each.
-    key = pairs.household * n_units + pairs.unit
-    found = np.searchsorted(key, placed * n_units + unit_of_household[placed])
-    pair_of_household[placed] = found
+    # Pairs are sorted by household, then unit: a binary search in each household's run.
+    pair_of_household[placed] = find_in_segments(
+        pairs.unit,
+        starts=np.searchsorted(pairs.household, placed, side="left"),
+        stops=np.searchsorted(pairs.household, placed, side="right"),
+        targets=unit_of_household[placed],
+    )
     return pair_of_household
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from matching.candidates import Pairs, Prepared, rule_failures
+from matching.candidates import Pairs, Prepared, find_in_segments, rule_failures
 from matching.caps import CapGroup
 from matching.classes import ClassNodes
 from matching.costs import TierCosts, placement_weights
@@ -155,7 +155,7 @@ class Explainer:
         """Index of each (household, unit) among the feasible pairs, or -1."""
         valid = (households >= 0) & (units >= 0)
         safe = np.where(valid, households, 0)
-        found = _find_in_segments(
+        found = find_in_segments(
             self.pairs.unit,
             starts=np.where(valid, self.pair_bounds[safe], 0),
             stops=np.where(valid, self.pair_bounds[safe + 1], 0),
@@ -293,7 +293,7 @@ class Explainer:
         row_of = np.repeat(np.arange(len(households)), counts)
         row_start = np.cumsum(counts) - counts
         child = np.repeat(first, counts) + (np.arange(int(counts.sum())) - row_start[row_of])
-        at = _find_in_segments(
+        at = find_in_segments(
             p.trip_unit,
             starts=p.child_trip_bounds[child],
             stops=p.child_trip_bounds[child + 1],
@@ -550,32 +550,6 @@ def _take(values: IntArray, index: IntArray) -> IntArray:
     present = index >= 0
     taken[present] = values[index[present]]
     return taken
-
-
-def _find_in_segments(
-    values: IntArray, *, starts: IntArray, stops: IntArray, targets: IntArray
-) -> IntArray:
-    """Per query, where `targets[i]` is in the sorted `values[starts[i]:stops[i]]`, or -1.
-
-    A binary search for all queries at once: a few vectorised steps per halving, where one
-    search over a key of every pair would first have to build that key (tens of millions).
-    """
-    low = starts.astype(np.int64, copy=True)
-    high = stops.astype(np.int64, copy=True)
-    last = max(len(values) - 1, 0)
-    searching = low < high
-    while searching.any():
-        middle = (low + high) // 2
-        below = values[np.minimum(middle, last)] < targets
-        low = np.where(searching & below, middle + 1, low)
-        high = np.where(searching & ~below, middle, high)
-        searching = low < high
-    found = np.full(len(targets), -1, dtype=np.int64)
-    if not len(values):
-        return found
-    hit = (low < stops) & (values[np.minimum(low, last)] == targets)
-    found[hit] = low[hit]
-    return found
 
 
 def _rounded(values: FloatArray, digits: int) -> list[float]:

@@ -72,7 +72,7 @@ class Policy(BaseModel):
     # Scores are real numbers; the solver needs integers. One integer step is this many points.
     score_resolution_points: float = Field(default=0.001, gt=0.0, le=1.0)
     # Side constraints: they break the assignment structure, so a run whose flow optimum breaks
-    # one is solved again by CP-SAT (see `matching.caps`).
+    # one is solved again as a MIP by HiGHS (see `matching.caps`).
     placement_caps: list[PlacementCap] = Field(default_factory=list)
 
     @model_validator(mode="after")
