@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import chain
 from typing import Any, get_args
 
@@ -22,6 +21,8 @@ from matching.policies import Policy
 from matching.threads import map_in_threads
 
 IntArray = npt.NDArray[np.int64]
+# Unit indices of the school trips: 32 bits halve the largest array `prepare` keeps.
+TripUnitArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -56,9 +57,10 @@ class Prepared:
     child_ids: list[str]
     child_household: IntArray
     child_limit_km: FloatArray
-    # Every (child, unit) pair within the child's limit, sorted by child then unit.
-    trip_child: IntArray
-    trip_unit: IntArray
+    # Every (child, unit) pair within the child's limit, sorted by child then unit: child i's
+    # trips are trip_*[child_trip_bounds[i]:child_trip_bounds[i + 1]].
+    child_trip_bounds: IntArray
+    trip_unit: TripUnitArray
     trip_km: FloatArray
     # Fixed pairs as index arrays; households/units in them take no further part.
     fixed_household: IntArray
@@ -74,11 +76,6 @@ class Prepared:
     @property
     def n_units(self) -> int:
         return len(self.unit_ids)
-
-    @cached_property
-    def child_trip_bounds(self) -> IntArray:
-        """Child i's trips are trip_*[bounds[i]:bounds[i + 1]]."""
-        return np.searchsorted(self.trip_child, np.arange(len(self.child_ids) + 1)).astype(np.int64)
 
     def child_slice(self, child: int) -> slice:
         bounds = self.child_trip_bounds
@@ -177,7 +174,7 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
         ],
         dtype=np.float64,
     ).reshape(-1)
-    trip_child, trip_unit, trip_km = _school_trips(
+    child_trip_bounds, trip_unit, trip_km = _school_trips(
         instance=instance,
         children=children,
         child_limit_km=child_limit_km,
@@ -248,7 +245,7 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
         child_ids=[c.id for c in children],
         child_household=np.repeat(np.arange(len(households), dtype=np.int64), children_count),
         child_limit_km=child_limit_km,
-        trip_child=trip_child,
+        child_trip_bounds=child_trip_bounds,
         trip_unit=trip_unit,
         trip_km=trip_km,
         fixed_household=ints([household_index[p.household_id] for p in instance.fixed_pairs]),
@@ -265,8 +262,9 @@ def _school_trips(
     child_limit_km: FloatArray,
     unit_index: dict[str, int],
     units_in_order: list[Unit],
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """(child, unit, km) for every child and unit within the child's limit."""
+) -> tuple[IntArray, TripUnitArray, FloatArray]:
+    """Every child's trips to the units within its limit, by child, then unit: the bounds of
+    each child's run, then the units and km of all runs."""
     if instance.school_trip_km is not None:
         trips = [instance.school_trip_km.get(c.id, {}) for c in children]
         count = np.fromiter(map(len, trips), dtype=np.int64, count=len(trips))
@@ -282,9 +280,10 @@ def _school_trips(
         child_arr, unit_arr, km_arr = child_arr[keep], unit_arr[keep], km_arr[keep]
         # (child, unit) keys are distinct, so this order is the only one sorted by both.
         order = np.argsort(child_arr * len(units_in_order) + unit_arr)
-        return child_arr[order], unit_arr[order], km_arr[order]
+        bounds = np.searchsorted(child_arr[order], np.arange(len(children) + 1))
+        return bounds.astype(np.int64), unit_arr[order].astype(np.int32), km_arr[order]
     if not children:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+        return np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float64)
     # One ball query per school, with the widest limit among its children; each child then keeps
     # the part within its own limit.
     schools = {s.id: s for s in instance.schools}
@@ -307,21 +306,24 @@ def _school_trips(
     # Each child keeps its school's pairs within its own limit: all of them when that limit is
     # the school's radius (the usual case), so its trips are a copy of the school's run.
     bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1)).tolist()
+    del school_pair
+    unit_pair_32 = unit_pair.astype(np.int32)
+    del unit_pair
     narrower = (child_limit_km < school_radius_km[child_school]).tolist()
-    units_per_child: list[IntArray] = []
+    units_per_child: list[TripUnitArray] = []
     km_per_child: list[FloatArray] = []
     for child, school in enumerate(child_school.tolist()):
         run = slice(bounds[school], bounds[school + 1])
         if narrower[child]:
             within = km_pair[run] <= child_limit_km[child]
-            units_per_child.append(unit_pair[run][within])
+            units_per_child.append(unit_pair_32[run][within])
             km_per_child.append(km_pair[run][within])
         else:
-            units_per_child.append(unit_pair[run])
+            units_per_child.append(unit_pair_32[run])
             km_per_child.append(km_pair[run])
     count = np.fromiter(map(len, units_per_child), dtype=np.int64, count=len(children))
     return (
-        np.repeat(np.arange(len(children), dtype=np.int64), count),
+        np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(count)]),
         np.concatenate(units_per_child),
         np.concatenate(km_per_child),
     )
@@ -360,9 +362,9 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy, with_trip_km: bool = F
     trip_feasible = np.zeros(len(p.trip_unit), dtype=bool)
     rows_per_block = max(1, _BLOCK_BYTES // max(n_units, 1))
 
-    def feasible_cells(first: int) -> IntArray:
-        """The block's feasible cells (household row × units + unit), in order; it also fills
-        the block's own slices of `trip_feasible` and `pairs_per_household`."""
+    def feasible_units(first: int) -> npt.NDArray[np.int32]:
+        """The units of the block's feasible cells, in order (households, then units); it also
+        fills the block's own slices of `trip_feasible` and `pairs_per_household`."""
         stop = min(first + rows_per_block, p.n_households)
         ok = rules.hold(first=first, stop=stop)
         ok[~household_free[first:stop]] = False
@@ -382,22 +384,21 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy, with_trip_km: bool = F
         pairs_per_household[first:stop] = np.diff(
             np.searchsorted(cells, np.arange(stop - first + 1) * n_units)
         )
-        return cells
+        # Each cell's unit, in 32 bits until all blocks are joined: the blocks' results are
+        # all held at once, next to the joined array.
+        cells %= n_units
+        return cells.astype(np.int32)
 
     # Blocks are independent: they run on every core.
-    block_cells = map_in_threads(feasible_cells, range(0, p.n_households, rows_per_block))
+    block_units = map_in_threads(feasible_units, range(0, p.n_households, rows_per_block))
 
     # Every pair in its place, households in order, units in order within each household.
     n_pairs = int(pairs_per_household.sum())
     household = np.repeat(np.arange(p.n_households, dtype=np.int64), pairs_per_household)
-    unit = np.empty(n_pairs, dtype=np.int64)
-    at = 0
-    for cells in block_cells:
-        row_start = cells // n_units
-        row_start *= n_units
-        np.subtract(cells, row_start, out=unit[at : at + len(cells)])
-        at += len(cells)
-    del block_cells
+    unit: IntArray = np.concatenate(
+        [np.zeros(0, dtype=np.int32), *block_units], dtype=np.int64, casting="safe"
+    )
+    del block_units
     # Trip points and km per pair, summed child by child in order (the same rounding every time):
     # a family's feasible trips are its children's runs over its pairs, one run per child, so the
     # n-th feasible trip of a child lands on its household's n-th pair.
@@ -409,11 +410,14 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy, with_trip_km: bool = F
         run_start = np.cumsum(pairs_per_child) - pairs_per_child
         pair_of_trip = np.repeat(pair_start[p.child_household] - run_start, pairs_per_child)
         pair_of_trip += np.arange(len(pair_of_trip))
-        trip_km = p.trip_km[trip_feasible]
-        # np.add.at adds in index order, so a pair's sum is (0 + child 1) + child 2 + ...
-        np.add.at(points, pair_of_trip, (trip_km / policy.trip_scale_km) ** policy.trip_power)
+        trip_values = p.trip_km[trip_feasible]
         if km is not None:
-            np.add.at(km, pair_of_trip, trip_km)
+            np.add.at(km, pair_of_trip, trip_values)
+        # The km become each trip's points in place: (km / scale) ** power, as everywhere.
+        trip_values /= policy.trip_scale_km
+        trip_values **= policy.trip_power
+        # np.add.at adds in index order, so a pair's sum is (0 + child 1) + child 2 + ...
+        np.add.at(points, pair_of_trip, trip_values)
     return Pairs(
         household=household,
         unit=unit,
@@ -555,7 +559,7 @@ def rule_failures(*, prepared: Prepared, household: int) -> list[tuple[str, int]
 
 
 def find_in_segments(
-    values: IntArray, *, starts: IntArray, stops: IntArray, targets: IntArray
+    values: npt.NDArray[np.integer[Any]], *, starts: IntArray, stops: IntArray, targets: IntArray
 ) -> IntArray:
     """Per query, where `targets[i]` is in the sorted `values[starts[i]:stops[i]]`, or -1.
 

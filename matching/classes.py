@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,8 +43,9 @@ class ClassNodes:
     unit: IntArray
     # Over all feasible pairs: True where the pair is a path household → class → unit instead.
     implied_pairs: BoolArray
-    # For each implied pair, in pair order: the household → class arc its path takes.
-    implied_arc: IntArray
+    # For each implied pair, in pair order: the household → class arc its path takes (32 bits
+    # while the arcs allow: one per implied pair, ~11 M at 10,000 households).
+    implied_arc: npt.NDArray[np.signedinteger[Any]]
 
 
 def class_arcs(
@@ -240,7 +242,7 @@ def _implied_pairs(
     row_of_household: IntArray,
     parts: list[_ClassGroup],
     offsets: list[int],
-) -> tuple[BoolArray, IntArray]:
+) -> tuple[BoolArray, npt.NDArray[np.signedinteger[Any]]]:
     """Which feasible pairs a class arc stands for, and (in pair order) that arc.
 
     One pass over all pairs (~15 M at 10,000 households), each a lookup in a small table by the
@@ -275,7 +277,7 @@ def _implied_pairs(
     arc_of_pair_key = arc_of_cell.ravel()
     first_pair = np.searchsorted(pairs.household, np.arange(len(row_of_household) + 1))
 
-    def implied_in(households: slice) -> tuple[BoolArray, IntArray]:
+    def implied_in(households: slice) -> tuple[BoolArray, npt.NDArray[np.signedinteger[Any]]]:
         # Pairs are sorted by household: repeating each household's key is cheaper than a
         # gather.
         pair_range = slice(int(first_pair[households.start]), int(first_pair[households.stop]))
@@ -285,7 +287,7 @@ def _implied_pairs(
         key += cell_of_unit[pairs.unit[pair_range]]
         arc = arc_of_pair_key[key]
         implied = arc >= 0
-        return implied, arc[implied].astype(np.int64)
+        return implied, arc[implied]
 
     # Blocks of households with about equal numbers of pairs, one per thread.
     household_bounds = [
