@@ -6,7 +6,7 @@ are broken by stable ids.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, get_args
@@ -21,6 +21,9 @@ from matching.policies import Policy
 from matching.threads import map_in_threads
 
 IntArray = npt.NDArray[np.int64]
+# (first household, stop household, number of units) → which of those households' pairs a class
+# arc stands for (None: none of them).
+ImpliedCells = Callable[[int, int, int], npt.NDArray[np.bool_] | None]
 # Unit indices of the school trips: 32 bits halve the largest array `prepare` keeps.
 TripUnitArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -338,8 +341,15 @@ def free_indices(prepared: Prepared) -> tuple[IntArray, IntArray]:
     return np.flatnonzero(household_free), np.flatnonzero(unit_free)
 
 
-def feasible_pairs(*, prepared: Prepared, policy: Policy, with_trip_km: bool = False) -> Pairs:
-    """Every pair of a free household and a free unit that breaks no hard rule.
+def feasible_pairs(
+    *,
+    prepared: Prepared,
+    policy: Policy,
+    with_trip_km: bool = False,
+    implied_cells: ImpliedCells | None = None,
+) -> Pairs:
+    """Every pair of a free household and a free unit that breaks no hard rule, except those
+    `implied_cells` marks (the pairs class arcs stand for; each must be feasible, or it raises).
 
     Vectorised, without a loop over households or pairs: households are checked against every
     unit in blocks of a boolean matrix (a byte per household and unit, a few MB, so each pass over
@@ -380,6 +390,13 @@ def feasible_pairs(*, prepared: Prepared, policy: Policy, with_trip_km: bool = F
             np.add.at(reached_by, keys, np.ones(len(keys), dtype=reach_dtype))
             ok &= reached_by.reshape(ok.shape) == p.children_count[first:stop, None]
             trip_feasible[first_trip:stop_trip] = ok.reshape(-1)[keys]
+        if implied_cells is not None:
+            implied = implied_cells(first, stop, n_units)
+            if implied is not None:
+                # A check, not a hope: a class arc stands only for feasible pairs.
+                if (implied & ~ok).any():
+                    raise AssertionError("a class arc stands for a pair that breaks a hard rule")
+                ok &= ~implied
         cells = np.flatnonzero(ok)
         pairs_per_household[first:stop] = np.diff(
             np.searchsorted(cells, np.arange(stop - first + 1) * n_units)

@@ -22,7 +22,7 @@ from matching.candidates import (
     prepare,
 )
 from matching.caps import broken_caps, cap_groups, full_groups_of_units, solve_with_caps
-from matching.classes import ClassNodes, class_arcs
+from matching.classes import ClassNodes, class_arc_costs, class_arcs, every_pair
 from matching.costs import TierCosts, resolution_statement
 from matching.explain import Assignment, Explainer
 from matching.flow import ClassArcs, Tier, solve_lexicographic
@@ -84,7 +84,11 @@ def _solve(
     prepared = prepare(instance=instance, policy=policy)
     # Checked before any solving: a cap on a scope some unit lacks is an input error.
     groups = cap_groups(instance=instance, prepared=prepared, policy=policy)
-    pairs = feasible_pairs(prepared=prepared, policy=policy)
+    # Variables: households without children that are indifferent between the units of a class
+    # reach them through one class node; every other pair is an arc of its own. The pairs a class
+    # arc stands for are not listed at all.
+    classes = class_arcs(prepared=prepared, policy=policy, enabled=class_nodes)
+    pairs = feasible_pairs(prepared=prepared, policy=policy, implied_cells=classes.implied_cells)
     candidates_done = time.perf_counter()
 
     free_households, free_units = free_indices(prepared)
@@ -93,16 +97,13 @@ def _solve(
     local_unit = np.full(prepared.n_units, -1, dtype=np.int64)
     local_unit[free_units] = np.arange(len(free_units))
     costs = TierCosts(prepared=prepared, pairs=pairs, policy=policy)
-    # Variables: households without children that are indifferent between the units of a class
-    # reach them through one class node; every other pair is an arc of its own.
-    classes = class_arcs(pairs=pairs, costs=costs, policy=policy, enabled=class_nodes)
-    explicit = np.flatnonzero(~classes.implied_pairs)
-    # Each tier's cost of the explicit pairs, once: the solver never needs the grouped ones.
-    explicit_cost = {tier: costs.subset_cost(tier, explicit) for tier in policy.tiers}
+    class_cost = class_arc_costs(classes=classes, costs=costs, policy=policy)
+    # Each tier's cost of every listed pair, once (kept by `costs` for the explanations).
+    pair_cost = {tier: costs.all_pairs_cost(tier) for tier in policy.tiers}
     tiers = [
         Tier(
             name=tier,
-            pair_cost=lambda index, tier=tier: explicit_cost[tier][index].astype(np.int64),  # type: ignore[misc]
+            pair_cost=lambda index, tier=tier: pair_cost[tier][index].astype(np.int64),  # type: ignore[misc]
             bypass_cost=costs.bypass_cost(tier, free_households),
         )
         for tier in policy.tiers
@@ -110,21 +111,24 @@ def _solve(
     solution = solve_lexicographic(
         n_households=len(free_households),
         n_units=len(free_units),
-        pair_household=local_household[pairs.household[explicit]],
-        pair_unit=local_unit[pairs.unit[explicit]],
+        pair_household=local_household[pairs.household],
+        pair_unit=local_unit[pairs.unit],
         tiers=tiers,
         initial_candidates=np.concatenate(
             [
                 _initial_candidates(
                     pairs=pairs,
-                    pair_index=explicit,
-                    explicit_cost=explicit_cost,
+                    pair_cost=pair_cost,
                     prepared=prepared,
                     policy=policy,
                     per_household=candidates_per_household,
                 ),
                 _initial_class_candidates(
-                    classes=classes, costs=costs, policy=policy, per_kind=candidates_per_household
+                    classes=classes,
+                    class_cost=class_cost,
+                    prepared=prepared,
+                    policy=policy,
+                    per_kind=candidates_per_household,
                 ),
             ]
         ),
@@ -133,7 +137,7 @@ def _solve(
             n_classes=classes.n_classes,
             household=local_household[classes.household],
             klass=classes.klass,
-            cost=classes.cost,
+            cost=class_cost,
             unit_class=classes.unit_class,
             unit=local_unit[classes.unit],
         ),
@@ -141,7 +145,7 @@ def _solve(
     solve_done = time.perf_counter()
 
     unit_of_household = np.full(prepared.n_households, -1, dtype=np.int64)
-    placed_pairs = explicit[solution.pair_of_household[solution.pair_of_household >= 0]]
+    placed_pairs = solution.pair_of_household[solution.pair_of_household >= 0]
     unit_of_household[pairs.household[placed_pairs]] = pairs.unit[placed_pairs]
     by_class = np.flatnonzero(solution.unit_of_household_by_class >= 0)
     unit_of_household[free_households[by_class]] = free_units[
@@ -165,22 +169,24 @@ def _solve(
     cap_excess = 0
     broken = broken_caps(groups, household_of_unit, prepared.fixed_unit)
     if broken:
-        # The flow's optimum breaks a cap: a MIP solves the tiers again with the caps.
+        # The flow's optimum breaks a cap: a MIP solves the tiers again with the caps, over
+        # every pair (caps cut across classes: a pair of a class arc is a column of its own).
+        all_pairs = every_pair(pairs=pairs, classes=classes, n_units=prepared.n_units)
         capped = solve_with_caps(
-            pairs=pairs,
-            costs=costs,
+            pairs=all_pairs,
+            costs=TierCosts(prepared=prepared, pairs=all_pairs, policy=policy),
             policy=policy,
             groups=groups,
             free_households=free_households,
             flow_pair_of_household=_pair_of_household(
-                pairs=pairs,
+                pairs=all_pairs,
                 unit_of_household=unit_of_household,
                 households=free_households,
             ),
         )
         unit_of_household = np.full(prepared.n_households, -1, dtype=np.int64)
         placed_households = np.flatnonzero(capped.pair_of_household >= 0)
-        unit_of_household[placed_households] = pairs.unit[
+        unit_of_household[placed_households] = all_pairs.unit[
             capped.pair_of_household[placed_households]
         ]
         unit_of_household[prepared.fixed_household] = prepared.fixed_unit
@@ -222,7 +228,7 @@ def _solve(
         costs=costs,
         policy=policy,
         classes=classes,
-        explicit_cost=explicit_cost,
+        class_cost=class_cost,
         cap_full=full_groups_of_units(groups, household_of_unit),
     )
     with _cyclic_gc_paused():
@@ -243,7 +249,7 @@ def _solve(
             name=solver_name,
             status=solver_status,
             tiers=tier_outcomes,
-            feasible_pairs=len(pairs.household),
+            feasible_pairs=len(pairs.household) + classes.implied_count,
             candidate_pairs=candidate_pairs,
             pricing_rounds=solution.pricing_rounds,
             flow_solves=solution.flow_solves,
@@ -306,38 +312,37 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def _initial_candidates(
     *,
     pairs: Pairs,
-    pair_index: IntArray,
-    explicit_cost: dict[TierName, npt.NDArray[np.signedinteger]],
+    pair_cost: dict[TierName, npt.NDArray[np.signedinteger]],
     prepared: Prepared,
     policy: Policy,
     per_household: int,
 ) -> npt.NDArray[np.bool_]:
     """Each household's few best units by its own costs: a guess that pricing then makes exact.
 
-    Over the pairs `pair_index` (sorted) only; the result is a mask over them. Vectorised (but
-    for the greedy placement): a few passes of scattered minima instead of a loop per household.
+    A mask over the listed pairs. Vectorised (but for the greedy placement): a few passes of
+    scattered minima instead of a loop per household.
     """
-    n_pairs = len(pair_index)
+    n_pairs = len(pairs.household)
     chosen = np.zeros(n_pairs, dtype=bool)
     if not n_pairs:
         return chosen
-    pair_household = pairs.household[pair_index]
-    pair_unit = pairs.unit[pair_index]
+    pair_household = pairs.household
+    pair_unit = pairs.unit
     secondary = [t for t in policy.tiers if t != "placement"]
     # Only for ranking the guess: the first tier after placement, fit breaking its ties, i.e.
     # the order of the float `rank_cost + fit_cost / 1000.0`. The integers
     # `(rank_cost - lowest) * 1000 + fit_cost` have exactly that order and those ties while fit
     # is 0..999 and rank costs stay far below 2**53 / 1000; otherwise the float's dense rank.
-    rank_cost = explicit_cost[secondary[0]].astype(np.int64)
-    fit_cost = explicit_cost["fit"]
+    rank_cost = pair_cost[secondary[0]].astype(np.int64)
+    fit_cost = pair_cost["fit"]
     lowest, highest = int(rank_cost.min()), int(rank_cost.max())
     if int(fit_cost.min()) >= 0 and int(fit_cost.max()) < 1000 and max(-lowest, highest) < 2**30:
         rank = rank_cost * 1000
         rank -= lowest * 1000
         rank += fit_cost
     else:
-        float_key = explicit_cost[secondary[0]].astype(np.float64)
-        float_key += explicit_cost["fit"] / 1000.0
+        float_key = pair_cost[secondary[0]].astype(np.float64)
+        float_key += pair_cost["fit"] / 1000.0
         rank = np.unique(float_key, return_inverse=True)[1].reshape(-1)
     # One int64 per pair, (rank, position): a minimum is then unique and names its pair, the
     # first (lowest unit id) of equals. Dense ranks if the two do not fit in 62 bits.
@@ -460,17 +465,20 @@ def _sorted_by_group(*, group: IntArray, key: npt.NDArray[np.signedinteger]) -> 
 
 
 def _initial_class_candidates(
-    *, classes: ClassNodes, costs: TierCosts, policy: Policy, per_kind: int
+    *,
+    classes: ClassNodes,
+    class_cost: dict[str, IntArray],
+    prepared: Prepared,
+    policy: Policy,
+    per_kind: int,
 ) -> npt.NDArray[np.bool_]:
     """Each grouped household's few best classes of either kind (transitional or not)."""
     chosen = np.zeros(len(classes.household), dtype=bool)
     if not len(chosen):
         return chosen
     secondary = [t for t in policy.tiers if t != "placement"]
-    key = classes.cost[secondary[0]].astype(np.float64) + classes.cost["fit"] / 1000.0
-    first_unit_of_class = np.unique(classes.unit_class, return_index=True)[1]
-    transitional = costs.prepared.is_transitional[classes.unit[first_unit_of_class]]
-    kind = transitional[classes.klass]
+    key = class_cost[secondary[0]].astype(np.float64) + class_cost["fit"] / 1000.0
+    kind = prepared.is_transitional[classes.representative[classes.klass]]
     # Rank within (household, kind) by key, then class: the first few of each group.
     household_kind = classes.household * 2 + kind
     arc_key = classes.household * max(classes.n_classes, 1) + classes.klass

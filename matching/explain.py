@@ -45,6 +45,14 @@ class Assignment:
 
 
 class Explainer:
+    """Explanations over a household's options: its listed feasible pairs and, for a household
+    grouped into class nodes, the pairs its class arcs stand for (never listed).
+
+    An option is a number: a listed pair's index (0 ≤ option < `len(pairs.household)`), or, for
+    the pair (household, unit) through class arc `arc`, `len(pairs.household) + arc × units +
+    unit`; -1 is none.
+    """
+
     def __init__(
         self,
         *,
@@ -53,20 +61,22 @@ class Explainer:
         costs: TierCosts,
         policy: Policy,
         classes: ClassNodes | None = None,
-        explicit_cost: dict[TierName, npt.NDArray[np.signedinteger]] | None = None,
+        class_cost: Mapping[str, IntArray] | None = None,
         cap_full: Mapping[int, CapGroup] | None = None,
     ) -> None:
-        """`classes` and `explicit_cost` (the tiers' costs of the pairs not implied by a class
-        arc) are the engine's own, reused so that no tier cost of every pair is computed again:
-        an implied pair costs what its class arc costs. `cap_full`: each free unit whose group
-        is at its placement cap → that group."""
+        """`classes` and `class_cost` (each tier's cost of each class arc) are the engine's own;
+        without them every feasible pair must be listed in `pairs`. `cap_full`: each free unit
+        whose group is at its placement cap → that group."""
         self.cap_full: Mapping[int, CapGroup] = cap_full or {}
         self.p = prepared
         self.pairs = pairs
         self.costs = costs
         self.policy = policy
-        self.classes = classes
-        self.explicit_cost = explicit_cost
+        self.n_pairs = len(pairs.household)
+        self.classes = classes if classes is not None and len(classes.household) else None
+        self.class_cost: Mapping[str, IntArray] = class_cost or {}
+        if self.classes is not None and not self.class_cost:
+            raise ValueError("class arcs need their costs")
         self.secondary_tiers: list[TierName] = [t for t in policy.tiers if t != "placement"]
         self.pair_bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
         self.child_bounds = np.searchsorted(
@@ -74,33 +84,82 @@ class Explainer:
         )
         self.weight = placement_weights(prepared.children_count > 0)
 
+    # Options --------------------------------------------------------------------------------
+
+    def _implied_option(self, *, arc: IntArray, unit: IntArray) -> IntArray:
+        return np.where(arc >= 0, self.n_pairs + arc * self.p.n_units + unit, -1)
+
+    def option_unit(self, options: IntArray) -> IntArray:
+        """Each option's unit (-1 for -1)."""
+        listed = (options >= 0) & (options < self.n_pairs)
+        unit = np.where(options >= self.n_pairs, (options - self.n_pairs) % self.p.n_units, -1)
+        unit[listed] = self.pairs.unit[options[listed]]
+        return np.asarray(unit, dtype=np.int64)
+
+    def _option_arc(self, options: IntArray) -> IntArray:
+        """Each option's class arc, -1 for listed pairs and for -1."""
+        return np.where(
+            options >= self.n_pairs, (options - self.n_pairs) // max(self.p.n_units, 1), -1
+        )
+
+    def pair_indices(self, *, households: IntArray, units: IntArray) -> IntArray:
+        """The option of each (household, unit), or -1 where the pair is not feasible."""
+        valid = (households >= 0) & (units >= 0)
+        safe = np.where(valid, households, 0)
+        found = find_in_segments(
+            self.pairs.unit,
+            starts=np.where(valid, self.pair_bounds[safe], 0),
+            stops=np.where(valid, self.pair_bounds[safe + 1], 0),
+            targets=units,
+        )
+        if self.classes is not None:
+            arc = self.classes.arc_of_pairs(
+                households=np.where(found < 0, households, -1), units=units
+            )
+            found = np.where(found < 0, self._implied_option(arc=arc, unit=units), found)
+        return found
+
+    def _tier_cost(self, tier: TierName, options: IntArray) -> IntArray:
+        """This tier's cost of each option (options must not be -1)."""
+        cost = np.zeros(len(options), dtype=np.int64)
+        listed = options < self.n_pairs
+        cost[listed] = self.costs.pair_cost(tier, options[listed])
+        if not listed.all():
+            arcs = self._option_arc(options[~listed])
+            cost[~listed] = self.class_cost[tier][arcs]
+        return cost
+
+    def tier_matrix(self, options: IntArray) -> IntArray:
+        """Costs per secondary tier (rows) for these options (columns); 0 where it is -1."""
+        present = options >= 0
+        rows = []
+        for tier in self.secondary_tiers:
+            row = np.zeros(len(options), dtype=np.int64)
+            row[present] = self._tier_cost(tier, options[present])
+            rows.append(row)
+        return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(options))
+
     # Vectorised over all placed households ------------------------------------------------
 
-    def own_rank_key(self) -> npt.NDArray[np.signedinteger]:
-        """One integer per pair that orders a household's own options lexicographically by tier.
+    def own_rank_key(self) -> tuple[npt.NDArray[np.signedinteger], npt.NDArray[np.signedinteger]]:
+        """One integer per listed pair, and one per class arc, that orders a household's options
+        lexicographically by tier.
 
         Each lower tier is shifted to start at 0 and the key multiplied by its range + 1, so a
         difference in a higher tier always outweighs any difference below it. int32 when the
-        ranges allow (they usually do): the key spans every feasible pair, and half the bytes
-        is half the time.
+        ranges allow (they usually do): the key spans every listed pair, and half the bytes is
+        half the time.
         """
-        # Each tier's cost per pair, as (explicit pairs, class arcs): implied pairs cost what
-        # their class arc costs, so the ranges below are those over all pairs.
-        classes = self.classes
-        if classes is None or self.explicit_cost is None:
-            explicit = np.arange(len(self.pairs.household))
-            implied = np.zeros(0, dtype=np.int64)
-            parts = [
-                (self.costs.all_pairs_cost(tier), np.zeros(0, dtype=np.int64))
-                for tier in self.secondary_tiers
-            ]
-        else:
-            explicit = np.flatnonzero(~classes.implied_pairs)
-            implied = np.flatnonzero(classes.implied_pairs)
-            parts = [
-                (self.explicit_cost[tier], classes.cost[tier]) for tier in self.secondary_tiers
-            ]
-        costs = [np.concatenate([of_pairs, of_arcs]) for of_pairs, of_arcs in parts]
+        n_arcs = 0 if self.classes is None else len(self.classes.household)
+        costs = [
+            np.concatenate(
+                [
+                    self.costs.all_pairs_cost(tier),
+                    self.class_cost[tier] if n_arcs else np.zeros(0, dtype=np.int64),
+                ]
+            )
+            for tier in self.secondary_tiers
+        ]
         lows: list[int] = []
         spreads: list[int] = []
         largest = 0
@@ -117,25 +176,22 @@ class Explainer:
         key_type: type[np.signedinteger] = (
             np.int32 if largest < np.iinfo(np.int32).max else np.int64
         )
-        part_key: npt.NDArray[np.signedinteger] = np.zeros(len(costs[0]), dtype=key_type)
+        key: npt.NDArray[np.signedinteger] = np.zeros(len(costs[0]), dtype=key_type)
         for cost, low, spread in zip(costs, lows, spreads, strict=True):
-            part_key *= spread
+            key *= spread
             # Shifted in the key's type before it is added, so no step leaves the key's range.
-            part_key += np.subtract(cost, low, dtype=key_type) if low else cost
-        key: npt.NDArray[np.signedinteger] = np.empty(len(self.pairs.household), dtype=key_type)
-        key[explicit] = part_key[: len(explicit)]
-        if len(implied) and classes is not None:
-            key[implied] = part_key[len(explicit) :][classes.implied_arc]
-        return key
+            key += np.subtract(cost, low, dtype=key_type) if low else cost
+        return key[: self.n_pairs], key[self.n_pairs :]
 
-    def best_alternatives(self, *, households: IntArray, own_pairs: IntArray) -> IntArray:
-        """For each household, its best feasible pair other than its own (-1 if none).
+    def best_alternatives(self, *, households: IntArray, own_options: IntArray) -> IntArray:
+        """For each household, its best option other than its own (-1 if none).
 
-        Among equal keys the first pair wins: the lowest unit id.
+        Among equal keys the lowest unit id wins.
         """
-        key = self.own_rank_key()
-        own_pair = np.iinfo(key.dtype).max
-        key[own_pairs[own_pairs >= 0]] = own_pair
+        pair_key, arc_key = self.own_rank_key()
+        own_pair = np.iinfo(pair_key.dtype).max
+        own_listed = own_options[(own_options >= 0) & (own_options < self.n_pairs)]
+        pair_key[own_listed] = own_pair
         best: list[int] = []
         # One argmin per household: its pairs are one contiguous segment, and a loop of a few
         # microseconds per household beats any scatter-gather over every pair.
@@ -145,33 +201,56 @@ class Explainer:
             strict=True,
         ):
             if stop > start:
-                at = start + int(key[start:stop].argmin())
-                best.append(at if key[at] != own_pair else -1)
+                at = start + int(pair_key[start:stop].argmin())
+                best.append(at if pair_key[at] != own_pair else -1)
             else:
                 best.append(-1)
-        return np.asarray(best, dtype=np.int64).reshape(-1)
-
-    def pair_indices(self, *, households: IntArray, units: IntArray) -> IntArray:
-        """Index of each (household, unit) among the feasible pairs, or -1."""
-        valid = (households >= 0) & (units >= 0)
-        safe = np.where(valid, households, 0)
-        found = find_in_segments(
-            self.pairs.unit,
-            starts=np.where(valid, self.pair_bounds[safe], 0),
-            stops=np.where(valid, self.pair_bounds[safe + 1], 0),
-            targets=units,
+        best_option = np.asarray(best, dtype=np.int64).reshape(-1)
+        if self.classes is None:
+            return best_option
+        # Through class arcs: a class's best unit is its lowest id but the household's own.
+        classes = self.classes
+        own_unit = np.full(self.p.n_households, -1, dtype=np.int64)
+        own_unit[households] = self.option_unit(own_options)
+        by_class = np.argsort(classes.unit_class, kind="stable")
+        class_start = np.searchsorted(
+            classes.unit_class[by_class], np.arange(classes.n_classes + 1)
         )
-        return found
-
-    def tier_matrix(self, pair_index: IntArray) -> IntArray:
-        """Costs per secondary tier (rows) for these pairs (columns); 0 where the index is -1."""
-        present = pair_index >= 0
-        rows = []
-        for tier in self.secondary_tiers:
-            row = np.zeros(len(pair_index), dtype=np.int64)
-            row[present] = self.costs.pair_cost(tier, pair_index[present])
-            rows.append(row)
-        return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(pair_index))
+        size = np.diff(class_start)
+        first_unit = classes.unit[by_class][np.minimum(class_start[:-1], len(by_class) - 1)]
+        second_unit = np.where(
+            size > 1,
+            classes.unit[by_class][np.minimum(class_start[:-1] + 1, len(by_class) - 1)],
+            -1,
+        )
+        arc_first = first_unit[classes.klass]
+        arc_unit = np.where(
+            arc_first != own_unit[classes.household], arc_first, second_unit[classes.klass]
+        )
+        usable = np.flatnonzero(arc_unit >= 0)
+        # Each household's best arc by (key, unit): the first of the sorted order.
+        order = usable[np.lexsort((arc_unit[usable], arc_key[usable], classes.household[usable]))]
+        arc_household = classes.household[order]
+        first = order[np.r_[True, arc_household[1:] != arc_household[:-1]]] if len(order) else order
+        best_arc = np.full(self.p.n_households, -1, dtype=np.int64)
+        best_arc[classes.household[first]] = first
+        arc = best_arc[households]
+        through_arc = arc >= 0
+        # The arc's option wins over the listed one by key, then by the lower unit id.
+        listed_unit = self.option_unit(best_option)
+        listed_key = np.full(len(households), np.iinfo(np.int64).max, dtype=np.int64)
+        has_listed = best_option >= 0
+        listed_key[has_listed] = pair_key[best_option[has_listed]]
+        candidate_key = np.zeros(len(households), dtype=np.int64)
+        candidate_key[through_arc] = arc_key[arc[through_arc]]
+        candidate_unit = np.full(len(households), -1, dtype=np.int64)
+        candidate_unit[through_arc] = arc_unit[arc[through_arc]]
+        arc_wins = through_arc & (
+            (best_option < 0)
+            | (candidate_key < listed_key)
+            | ((candidate_key == listed_key) & (candidate_unit < listed_unit))
+        )
+        return np.where(arc_wins, self._implied_option(arc=arc, unit=candidate_unit), best_option)
 
     def proposals(self, *, assignment: Assignment) -> list[Proposal]:
         placed = np.flatnonzero(assignment.unit_of_household >= 0)
@@ -179,8 +258,8 @@ class Explainer:
         free = ~assignment.fixed_household[placed]
         own = self.pair_indices(households=placed, units=units)
         alternative = np.full(len(placed), -1, dtype=np.int64)
-        alternative[free] = self.best_alternatives(households=placed[free], own_pairs=own[free])
-        alternative_unit = _take(self.pairs.unit, alternative)
+        alternative[free] = self.best_alternatives(households=placed[free], own_options=own[free])
+        alternative_unit = self.option_unit(alternative)
         taker = _take(assignment.household_of_unit, alternative_unit)
         taker_now = self.pair_indices(households=taker, units=alternative_unit)
         taker_after = self.pair_indices(households=taker, units=units)
@@ -357,32 +436,25 @@ class Explainer:
             ),
         )
 
-    def _pair_slice(self, household: int) -> slice:
-        return slice(int(self.pair_bounds[household]), int(self.pair_bounds[household + 1]))
-
-    def _pair_index(self, *, household: int, unit: int) -> int | None:
-        own = self._pair_slice(household)
-        units = self.pairs.unit[own]
-        at = int(np.searchsorted(units, unit))
-        if at < len(units) and units[at] == unit:
-            return int(own.start + at)
-        return None
-
-    def _tier_costs(self, pair_index: int) -> list[int]:
-        index = np.asarray([pair_index], dtype=np.int64)
-        return [int(self.costs.pair_cost(tier, index)[0]) for tier in self.secondary_tiers]
-
-    def _ranked_units(self, household: int, *, leave_out: int) -> IntArray:
-        """This household's feasible pairs, best first by its own tier costs, then unit id."""
-        own_slice = self._pair_slice(household)
-        own: IntArray = np.arange(own_slice.start, own_slice.stop, dtype=np.int64)
-        own = own[self.pairs.unit[own] != leave_out]
-        if not len(own):
-            return own
-        keys = [self.pairs.unit[own]] + [
-            self.costs.pair_cost(tier, own) for tier in reversed(self.secondary_tiers)
+    def _ranked_options(self, household: int) -> IntArray:
+        """This household's options, best first by its own tier costs, then unit id."""
+        bounds = self.pair_bounds
+        options: IntArray = np.arange(bounds[household], bounds[household + 1], dtype=np.int64)
+        if self.classes is not None:
+            classes = self.classes
+            arcs = np.flatnonzero(classes.household == household)
+            for arc in arcs.tolist():
+                units = classes.units_of_class(int(classes.klass[arc]))
+                arc_options = self._implied_option(
+                    arc=np.full(len(units), arc, dtype=np.int64), unit=units
+                )
+                options = np.concatenate([options, arc_options])
+        if not len(options):
+            return options
+        keys = [self.option_unit(options)] + [
+            self._tier_cost(tier, options) for tier in reversed(self.secondary_tiers)
         ]
-        ranked: IntArray = own[np.lexsort(keys)]
+        ranked: IntArray = options[np.lexsort(keys)]
         return ranked
 
     # Deciding tiers -----------------------------------------------------------------------
@@ -434,7 +506,7 @@ class Explainer:
         return text
 
     def unmatched(self, *, household: int, assignment: Assignment) -> Unmatched:
-        ranked = self._ranked_units(household, leave_out=-1)
+        ranked = self._ranked_options(household)
         if not len(ranked):
             counts = rule_failures(prepared=self.p, household=household)
             return Unmatched(
@@ -447,7 +519,7 @@ class Explainer:
                 explanation=self._rules_text(household=household, counts=counts),
             )
         outranked: list[OutrankedBy] = []
-        units = self.pairs.unit[ranked]
+        units = self.option_unit(ranked)
         capped = [u for u in units.tolist() if u in self.cap_full]
         for unit in capped[:_OUTRANKED_SHOWN]:
             outranked.append(
@@ -458,24 +530,25 @@ class Explainer:
                     reason=_cap_text(self.cap_full[unit]),
                 )
             )
-        for pair in ranked[: max(0, _OUTRANKED_SHOWN - len(capped))].tolist():
-            unit = int(self.pairs.unit[pair])
+        shown = ranked[: max(0, _OUTRANKED_SHOWN - len(capped))]
+        shown_units = self.option_unit(shown)
+        takers = assignment.household_of_unit[shown_units]
+        own_costs = self.tier_matrix(shown)
+        # The takers' own options on those units (-1: a fixed offer, no option of theirs).
+        taker_costs = self.tier_matrix(self.pair_indices(households=takers, units=shown_units))
+        taker_found = self.pair_indices(households=takers, units=shown_units) >= 0
+        for column, (unit, taker) in enumerate(
+            zip(shown_units.tolist(), takers.tolist(), strict=True)
+        ):
             if unit in self.cap_full:
                 continue
-            taker = int(assignment.household_of_unit[unit])
             deltas: list[tuple[TierName, int]] = [
                 ("placement", int(self.weight[taker] - self.weight[household]) if taker >= 0 else 0)
             ]
-            taker_pair = self._pair_index(household=taker, unit=unit) if taker >= 0 else None
-            if taker_pair is not None:
+            if taker >= 0 and taker_found[column]:
                 deltas += [
-                    (tier, a - b)
-                    for tier, a, b in zip(
-                        self.secondary_tiers,
-                        self._tier_costs(pair),
-                        self._tier_costs(taker_pair),
-                        strict=True,
-                    )
+                    (tier, int(own_costs[row, column] - taker_costs[row, column]))
+                    for row, tier in enumerate(self.secondary_tiers)
                 ]
             tier, why = self._first_change(deltas)
             if tier == "placement":

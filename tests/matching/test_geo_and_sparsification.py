@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from pyproj import Geod
 
 from matching import solve
@@ -103,84 +104,127 @@ def test_class_nodes_reach_the_same_optimum_as_explicit_pairs() -> None:
             )
 
 
-def test_class_arcs_stand_for_exactly_the_feasible_pairs_they_replace() -> None:
+def test_class_arcs_stand_for_exactly_the_feasible_pairs_they_leave_out() -> None:
     from matching.candidates import feasible_pairs, prepare
-    from matching.classes import class_arcs
+    from matching.classes import class_arc_costs, class_arcs, every_pair
     from matching.costs import TierCosts
     from matching.policies import DEFAULT_POLICY
 
     instance = generate_instance(households=200, units=180, seed=12)
     prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
-    pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
-    costs = TierCosts(prepared=prepared, pairs=pairs, policy=DEFAULT_POLICY)
-    classes = class_arcs(pairs=pairs, costs=costs, policy=DEFAULT_POLICY)
-    assert classes.n_classes > 0 and classes.implied_pairs.any()
-    implied = set(
-        zip(
-            pairs.household[classes.implied_pairs].tolist(),
-            pairs.unit[classes.implied_pairs].tolist(),
-            strict=True,
-        )
+    all_pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
+    classes = class_arcs(prepared=prepared, policy=DEFAULT_POLICY)
+    listed = feasible_pairs(
+        prepared=prepared, policy=DEFAULT_POLICY, implied_cells=classes.implied_cells
     )
+    assert classes.n_classes > 0
+    every = set(zip(all_pairs.household.tolist(), all_pairs.unit.tolist(), strict=True))
+    listed_set = set(zip(listed.household.tolist(), listed.unit.tolist(), strict=True))
     through_classes = {
         (household, unit)
         for household, klass in zip(classes.household.tolist(), classes.klass.tolist(), strict=True)
         for unit, unit_class in zip(classes.unit.tolist(), classes.unit_class.tolist(), strict=True)
         if unit_class == klass
     }
-    assert implied == through_classes
-    # Same costs on every path as on the pair itself, in every tier.
-    index = np.flatnonzero(classes.implied_pairs)
-    keys = zip(pairs.household[index].tolist(), pairs.unit[index].tolist(), strict=True)
-    by_pair = dict(zip(keys, index.tolist(), strict=True))
-    class_cost = {
-        (household, klass): position
-        for position, (household, klass) in enumerate(
-            zip(classes.household.tolist(), classes.klass.tolist(), strict=True)
-        )
-    }
-    # A unit may sit in several classes (one per kind of household), but each pair has exactly
-    # one path household → class → unit.
-    classes_of_unit: dict[int, list[int]] = {}
-    for unit, klass in zip(classes.unit.tolist(), classes.unit_class.tolist(), strict=True):
-        classes_of_unit.setdefault(unit, []).append(klass)
-    assert any(len(of_unit) > 1 for of_unit in classes_of_unit.values())
+    assert through_classes and not listed_set & through_classes
+    assert listed_set | through_classes == every
+    assert classes.implied_count == len(through_classes)
+    # Listed again in full, the pairs are exactly the ones found without class nodes.
+    merged = every_pair(pairs=listed, classes=classes, n_units=prepared.n_units)
+    assert np.array_equal(merged.household, all_pairs.household)
+    assert np.array_equal(merged.unit, all_pairs.unit)
+    assert np.array_equal(merged.school_trip_points, all_pairs.school_trip_points)
+    # Each left-out pair has exactly one path household → class → unit, at the pair's own cost
+    # in every tier; a listed pair has none.
+    arc = classes.arc_of_pairs(households=all_pairs.household, units=all_pairs.unit)
+    implied = np.asarray(
+        [
+            pair in through_classes
+            for pair in zip(all_pairs.household.tolist(), all_pairs.unit.tolist(), strict=True)
+        ]
+    )
+    assert np.array_equal(arc >= 0, implied)
+    assert np.array_equal(classes.household[arc[implied]], all_pairs.household[implied])
+    costs = TierCosts(prepared=prepared, pairs=all_pairs, policy=DEFAULT_POLICY)
+    class_cost = class_arc_costs(classes=classes, costs=costs, policy=DEFAULT_POLICY)
     for tier in DEFAULT_POLICY.tiers:
-        for (household, unit), pair in list(by_pair.items())[:2000]:
-            (arc,) = [
-                class_cost[(household, klass)]
-                for klass in classes_of_unit[unit]
-                if (household, klass) in class_cost
-            ]
-            assert costs.pair_cost(tier, np.asarray([pair]))[0] == classes.cost[tier][arc]
+        assert np.array_equal(costs.all_pairs_cost(tier)[implied], class_cost[tier][arc[implied]])
 
 
-def test_explanations_rank_implied_pairs_by_their_class_arcs_exactly() -> None:
+def test_a_class_arc_over_an_infeasible_pair_is_an_error() -> None:
     from matching.candidates import feasible_pairs, prepare
-    from matching.classes import class_arcs
+    from matching.policies import DEFAULT_POLICY
+
+    instance = generate_instance(households=60, units=50, seed=3)
+    prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
+    pairs = feasible_pairs(prepared=prepared, policy=DEFAULT_POLICY)
+    feasible = np.zeros((prepared.n_households, prepared.n_units), dtype=bool)
+    feasible[pairs.household, pairs.unit] = True
+    household, unit = np.argwhere(~feasible)[0].tolist()
+
+    def marks_an_infeasible_pair(first: int, stop: int, n_units: int) -> np.ndarray:
+        marked = np.zeros((stop - first, n_units), dtype=bool)
+        if first <= household < stop:
+            marked[household - first, unit] = True
+        return marked
+
+    with pytest.raises(AssertionError, match="breaks a hard rule"):
+        feasible_pairs(
+            prepared=prepared, policy=DEFAULT_POLICY, implied_cells=marks_an_infeasible_pair
+        )
+
+
+@pytest.mark.parametrize("policy_name", ["default", "school-first", "waiting-first"])
+def test_explanations_through_class_arcs_equal_those_over_every_pair(policy_name: str) -> None:
+    from matching.candidates import feasible_pairs, prepare
+    from matching.classes import class_arc_costs, class_arcs
     from matching.costs import TierCosts
-    from matching.explain import Explainer
+    from matching.explain import Assignment, Explainer
     from matching.policies import get_builtin_policy
 
-    instance = generate_instance(households=200, units=180, seed=12)
-    for policy_name in ("default", "school-first", "waiting-first"):
-        policy = get_builtin_policy(policy_name)
-        prepared = prepare(instance=instance, policy=policy)
-        pairs = feasible_pairs(prepared=prepared, policy=policy)
-        costs = TierCosts(prepared=prepared, pairs=pairs, policy=policy)
-        classes = class_arcs(pairs=pairs, costs=costs, policy=policy)
-        assert classes.implied_pairs.any()
-        explicit = np.flatnonzero(~classes.implied_pairs)
-        explicit_cost = {tier: costs.subset_cost(tier, explicit) for tier in policy.tiers}
-        from_classes = Explainer(
-            prepared=prepared,
-            pairs=pairs,
-            costs=costs,
-            policy=policy,
-            classes=classes,
-            explicit_cost=explicit_cost,
-        ).own_rank_key()
-        from_every_pair = Explainer(
-            prepared=prepared, pairs=pairs, costs=costs, policy=policy
-        ).own_rank_key()
-        assert np.array_equal(from_classes, from_every_pair)
+    policy = get_builtin_policy(policy_name)
+    # Units scarce: some households (grouped ones among them) are left without a place.
+    instance = generate_instance(households=200, units=150, seed=12)
+    result = solve(instance, policy)
+    prepared = prepare(instance=instance, policy=policy)
+    household_index = {h: i for i, h in enumerate(prepared.household_ids)}
+    unit_index = {u: i for i, u in enumerate(prepared.unit_ids)}
+    unit_of_household = np.full(prepared.n_households, -1, dtype=np.int64)
+    for proposal in result.proposals:
+        unit_of_household[household_index[proposal.household_id]] = unit_index[proposal.unit_id]
+    household_of_unit = np.full(prepared.n_units, -1, dtype=np.int64)
+    placed = np.flatnonzero(unit_of_household >= 0)
+    household_of_unit[unit_of_household[placed]] = placed
+    assignment = Assignment(
+        unit_of_household=unit_of_household,
+        household_of_unit=household_of_unit,
+        fixed_household=np.zeros(prepared.n_households, dtype=bool),
+    )
+    classes = class_arcs(prepared=prepared, policy=policy)
+    listed = feasible_pairs(prepared=prepared, policy=policy, implied_cells=classes.implied_cells)
+    listed_costs = TierCosts(prepared=prepared, pairs=listed, policy=policy)
+    through_classes = Explainer(
+        prepared=prepared,
+        pairs=listed,
+        costs=listed_costs,
+        policy=policy,
+        classes=classes,
+        class_cost=class_arc_costs(classes=classes, costs=listed_costs, policy=policy),
+    )
+    all_pairs = feasible_pairs(prepared=prepared, policy=policy)
+    over_every_pair = Explainer(
+        prepared=prepared,
+        pairs=all_pairs,
+        costs=TierCosts(prepared=prepared, pairs=all_pairs, policy=policy),
+        policy=policy,
+    )
+    unmatched = np.flatnonzero(unit_of_household < 0).tolist()
+    grouped = set(classes.household.tolist())
+    assert grouped & set(placed.tolist()) and grouped & set(unmatched)
+    assert through_classes.proposals(assignment=assignment) == over_every_pair.proposals(
+        assignment=assignment
+    )
+    for household in unmatched:
+        assert through_classes.unmatched(
+            household=household, assignment=assignment
+        ) == over_every_pair.unmatched(household=household, assignment=assignment)
