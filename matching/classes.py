@@ -61,6 +61,13 @@ class ClassNodes:
         class_size = np.bincount(self.unit_class, minlength=self.n_classes)
         return int(class_size[self.klass].sum())
 
+    def units_by_class(self) -> tuple[IntArray, IntArray]:
+        """Every class's units, in index order, one class after another, and where each class's
+        run starts (and the last one ends)."""
+        by_class = np.argsort(self.unit_class, kind="stable")
+        class_start = np.searchsorted(self.unit_class[by_class], np.arange(self.n_classes + 1))
+        return self.unit[by_class], class_start.astype(np.int64)
+
     def units_of_class(self, klass: int) -> IntArray:
         """The units of one class, in index order."""
         return np.asarray(self.unit[self.unit_class == klass], dtype=np.int64)
@@ -307,9 +314,7 @@ def every_pair(*, pairs: Pairs, classes: ClassNodes, n_units: int) -> Pairs:
     unit: for solvers that need a column per pair (placement caps)."""
     if not len(classes.household):
         return pairs
-    by_class = np.argsort(classes.unit_class, kind="stable")
-    class_units = classes.unit[by_class]
-    class_start = np.searchsorted(classes.unit_class[by_class], np.arange(classes.n_classes + 1))
+    class_units, class_start = classes.units_by_class()
     size = np.diff(class_start)[classes.klass]
     arc_start = np.cumsum(size) - size
     implied_unit = class_units[

@@ -212,17 +212,11 @@ class Explainer:
         classes = self.classes
         own_unit = np.full(self.p.n_households, -1, dtype=np.int64)
         own_unit[households] = self.option_unit(own_options)
-        by_class = np.argsort(classes.unit_class, kind="stable")
-        class_start = np.searchsorted(
-            classes.unit_class[by_class], np.arange(classes.n_classes + 1)
-        )
+        class_units, class_start = classes.units_by_class()
         size = np.diff(class_start)
-        first_unit = classes.unit[by_class][np.minimum(class_start[:-1], len(by_class) - 1)]
-        second_unit = np.where(
-            size > 1,
-            classes.unit[by_class][np.minimum(class_start[:-1] + 1, len(by_class) - 1)],
-            -1,
-        )
+        last = len(class_units) - 1
+        first_unit = class_units[np.minimum(class_start[:-1], last)]
+        second_unit = np.where(size > 1, class_units[np.minimum(class_start[:-1] + 1, last)], -1)
         arc_first = first_unit[classes.klass]
         arc_unit = np.where(
             arc_first != own_unit[classes.household], arc_first, second_unit[classes.klass]
