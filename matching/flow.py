@@ -902,16 +902,24 @@ def _place(
         gain: tuple[IntArray, int] | None = None
         for weight in sorted(set(bypass_cost[unplaced].tolist()), reverse=True):
             sources = np.flatnonzero(unplaced & (bypass_cost == weight))
+            # Data: each arc's index + 1 (to walk the path back), built in the types csgraph
+            # uses (float64 data, the arcs' own index type) so no step copies 4 M arcs again.
             graph = csr_matrix(
                 (
-                    np.concatenate([np.arange(1, len(tails) + 1), np.ones(len(sources))]),
+                    np.concatenate(
+                        [
+                            np.arange(1, len(tails) + 1, dtype=np.float64),
+                            np.ones(len(sources), dtype=np.float64),
+                        ]
+                    ),
                     (
-                        np.concatenate([residual_tail, np.full(len(sources), source)]),
-                        np.concatenate([residual_head, sources]),
+                        np.concatenate(
+                            [residual_tail, np.full(len(sources), source, dtype=tails.dtype)]
+                        ),
+                        np.concatenate([residual_head, sources.astype(heads.dtype)]),
                     ),
                 ),
                 shape=(n_nodes + 1, n_nodes + 1),
-                dtype=np.float64,
             )
             order, predecessor = breadth_first_order(
                 graph, source, directed=True, return_predecessors=True
