@@ -26,6 +26,8 @@ IntArray = npt.NDArray[np.int64]
 ImpliedCells = Callable[[int, int, int], npt.NDArray[np.bool_] | None]
 # Unit indices of the school trips: 32 bits halve the largest array `prepare` keeps.
 TripUnitArray = npt.NDArray[np.int32]
+# Indices into the trips: 32 bits while they fit.
+TripIndexArray = npt.NDArray[np.signedinteger[Any]]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -60,9 +62,12 @@ class Prepared:
     child_ids: list[str]
     child_household: IntArray
     child_limit_km: FloatArray
-    # Every (child, unit) pair within the child's limit, sorted by child then unit: child i's
-    # trips are trip_*[child_trip_bounds[i]:child_trip_bounds[i + 1]].
-    child_trip_bounds: IntArray
+    # Every (child, unit) pair within the child's limit: child i's trips, sorted by unit, are
+    # trip_*[child_trip_start[i]:child_trip_stop[i]]. Children share runs: those of one school
+    # with the same limit read the school's run (at 10,000 households 2.6 M trips stand for
+    # 11.7 M).
+    child_trip_start: IntArray
+    child_trip_stop: IntArray
     trip_unit: TripUnitArray
     trip_km: FloatArray
     # Fixed pairs as index arrays; households/units in them take no further part.
@@ -81,8 +86,7 @@ class Prepared:
         return len(self.unit_ids)
 
     def child_slice(self, child: int) -> slice:
-        bounds = self.child_trip_bounds
-        return slice(int(bounds[child]), int(bounds[child + 1]))
+        return slice(int(self.child_trip_start[child]), int(self.child_trip_stop[child]))
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
         ],
         dtype=np.float64,
     ).reshape(-1)
-    child_trip_bounds, trip_unit, trip_km = _school_trips(
+    child_trip_start, child_trip_stop, trip_unit, trip_km = _school_trips(
         instance=instance,
         children=children,
         child_limit_km=child_limit_km,
@@ -248,7 +252,8 @@ def prepare(*, instance: Instance, policy: Policy) -> Prepared:
         child_ids=[c.id for c in children],
         child_household=np.repeat(np.arange(len(households), dtype=np.int64), children_count),
         child_limit_km=child_limit_km,
-        child_trip_bounds=child_trip_bounds,
+        child_trip_start=child_trip_start,
+        child_trip_stop=child_trip_stop,
         trip_unit=trip_unit,
         trip_km=trip_km,
         fixed_household=ints([household_index[p.household_id] for p in instance.fixed_pairs]),
@@ -265,9 +270,9 @@ def _school_trips(
     child_limit_km: FloatArray,
     unit_index: dict[str, int],
     units_in_order: list[Unit],
-) -> tuple[IntArray, TripUnitArray, FloatArray]:
-    """Every child's trips to the units within its limit, by child, then unit: the bounds of
-    each child's run, then the units and km of all runs."""
+) -> tuple[IntArray, IntArray, TripUnitArray, FloatArray]:
+    """Every child's trips to the units within its limit, as runs sorted by unit: each child's
+    run start and stop, then the units and km of all runs."""
     if instance.school_trip_km is not None:
         trips = [instance.school_trip_km.get(c.id, {}) for c in children]
         count = np.fromiter(map(len, trips), dtype=np.int64, count=len(trips))
@@ -283,10 +288,11 @@ def _school_trips(
         child_arr, unit_arr, km_arr = child_arr[keep], unit_arr[keep], km_arr[keep]
         # (child, unit) keys are distinct, so this order is the only one sorted by both.
         order = np.argsort(child_arr * len(units_in_order) + unit_arr)
-        bounds = np.searchsorted(child_arr[order], np.arange(len(children) + 1))
-        return bounds.astype(np.int64), unit_arr[order].astype(np.int32), km_arr[order]
+        bounds = np.searchsorted(child_arr[order], np.arange(len(children) + 1)).astype(np.int64)
+        return bounds[:-1], bounds[1:], unit_arr[order].astype(np.int32), km_arr[order]
     if not children:
-        return np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float64)
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, np.int32), np.zeros(0, np.float64)
     # One ball query per school, with the widest limit among its children; each child then keeps
     # the part within its own limit.
     schools = {s.id: s for s in instance.schools}
@@ -306,29 +312,27 @@ def _school_trips(
         target_lat=np.asarray([location.latitude for location in unit_location]),
         target_lon=np.asarray([location.longitude for location in unit_location]),
     )
-    # Each child keeps its school's pairs within its own limit: all of them when that limit is
-    # the school's radius (the usual case), so its trips are a copy of the school's run.
-    bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1)).tolist()
+    # A child whose limit is its school's radius (the usual case) reads the school's run; one
+    # with a narrower limit gets a run of its own after all schools' runs.
+    school_bounds = np.searchsorted(school_pair, np.arange(len(school_ids) + 1))
     del school_pair
-    unit_pair_32 = unit_pair.astype(np.int32)
-    del unit_pair
-    narrower = (child_limit_km < school_radius_km[child_school]).tolist()
-    units_per_child: list[TripUnitArray] = []
-    km_per_child: list[FloatArray] = []
-    for child, school in enumerate(child_school.tolist()):
-        run = slice(bounds[school], bounds[school + 1])
-        if narrower[child]:
-            within = km_pair[run] <= child_limit_km[child]
-            units_per_child.append(unit_pair_32[run][within])
-            km_per_child.append(km_pair[run][within])
-        else:
-            units_per_child.append(unit_pair_32[run])
-            km_per_child.append(km_pair[run])
-    count = np.fromiter(map(len, units_per_child), dtype=np.int64, count=len(children))
+    start = school_bounds[child_school]
+    stop = school_bounds[child_school + 1]
+    units: list[TripUnitArray] = [unit_pair.astype(np.int32)]
+    kms: list[FloatArray] = [km_pair]
+    at = len(km_pair)
+    for child in np.flatnonzero(child_limit_km < school_radius_km[child_school]).tolist():
+        run = slice(int(start[child]), int(stop[child]))
+        within = km_pair[run] <= child_limit_km[child]
+        units.append(units[0][run][within])
+        kms.append(km_pair[run][within])
+        start[child], stop[child] = at, at + len(kms[-1])
+        at += len(kms[-1])
     return (
-        np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(count)]),
-        np.concatenate(units_per_child),
-        np.concatenate(km_per_child),
+        start.astype(np.int64),
+        stop.astype(np.int64),
+        np.concatenate(units) if len(units) > 1 else units[0],
+        np.concatenate(kms) if len(kms) > 1 else kms[0],
     )
 
 
@@ -362,34 +366,39 @@ def feasible_pairs(
     household_free[p.fixed_household] = False
     rules = _BlockRules(prepared=p)
     first_child = np.searchsorted(p.child_household, np.arange(p.n_households + 1))
-    trip_bounds = p.child_trip_bounds
-    trips_per_child = np.diff(trip_bounds)
+    trips_per_child = p.child_trip_stop - p.child_trip_start
     # A household's count of children reaching a unit; a byte suffices for any real family.
     reach_dtype = np.uint8 if p.children_count.max(initial=0) < 255 else np.int64
+    trip_dtype: type[np.signedinteger[Any]] = np.int32 if len(p.trip_unit) < 2**31 else np.int64
     pairs_per_household = np.zeros(p.n_households, dtype=np.int64)
-    # Whether each (child, unit) trip belongs to a feasible pair: these trips, in order, are each
-    # family's pairs once per child.
-    trip_feasible = np.zeros(len(p.trip_unit), dtype=bool)
     rows_per_block = max(1, _BLOCK_BYTES // max(n_units, 1))
 
-    def feasible_units(first: int) -> npt.NDArray[np.int32]:
-        """The units of the block's feasible cells, in order (households, then units); it also
-        fills the block's own slices of `trip_feasible` and `pairs_per_household`."""
+    def feasible_units(
+        first: int,
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.signedinteger[Any]]]:
+        """The units of the block's feasible cells, in order (households, then units), and the
+        trips (indices into `trip_*`) of its families' feasible pairs: each child's trips to its
+        household's pairs, child by child. It also fills the block's slice of
+        `pairs_per_household`."""
         stop = min(first + rows_per_block, p.n_households)
         ok = rules.hold(first=first, stop=stop)
         ok[~household_free[first:stop]] = False
         children = slice(int(first_child[first]), int(first_child[stop]))
+        feasible_trips: TripIndexArray = np.zeros(0, dtype=trip_dtype)
         if children.stop > children.start:
-            first_trip = int(trip_bounds[children.start])
-            stop_trip = int(trip_bounds[children.stop])
-            keys = np.repeat(
-                (p.child_household[children] - first) * n_units, trips_per_child[children]
-            )
-            keys += p.trip_unit[first_trip:stop_trip]
+            # The block's children's runs, one after another.
+            count = trips_per_child[children]
+            run_offset = np.cumsum(count) - count
+            trips: TripIndexArray = np.repeat(
+                p.child_trip_start[children] - run_offset, count
+            ).astype(trip_dtype)
+            trips += np.arange(len(trips), dtype=trip_dtype)
+            keys = np.repeat((p.child_household[children] - first) * n_units, count)
+            keys += p.trip_unit[trips]
             reached_by = np.zeros(ok.size, dtype=reach_dtype)
             np.add.at(reached_by, keys, np.ones(len(keys), dtype=reach_dtype))
             ok &= reached_by.reshape(ok.shape) == p.children_count[first:stop, None]
-            trip_feasible[first_trip:stop_trip] = ok.reshape(-1)[keys]
+            feasible_trips = trips[ok.reshape(-1)[keys]]
         if implied_cells is not None:
             implied = implied_cells(first, stop, n_units)
             if implied is not None:
@@ -404,30 +413,35 @@ def feasible_pairs(
         # Each cell's unit, in 32 bits until all blocks are joined: the blocks' results are
         # all held at once, next to the joined array.
         cells %= n_units
-        return cells.astype(np.int32)
+        return cells.astype(np.int32), feasible_trips
 
     # Blocks are independent: they run on every core.
-    block_units = map_in_threads(feasible_units, range(0, p.n_households, rows_per_block))
+    block_results = map_in_threads(feasible_units, range(0, p.n_households, rows_per_block))
 
     # Every pair in its place, households in order, units in order within each household.
     n_pairs = int(pairs_per_household.sum())
     household = np.repeat(np.arange(p.n_households, dtype=np.int64), pairs_per_household)
     unit: IntArray = np.concatenate(
-        [np.zeros(0, dtype=np.int32), *block_units], dtype=np.int64, casting="safe"
+        [np.zeros(0, dtype=np.int32), *(units for units, _ in block_results)],
+        dtype=np.int64,
+        casting="safe",
     )
-    del block_units
+    feasible_trip = np.concatenate(
+        [np.zeros(0, dtype=trip_dtype), *(trips for _, trips in block_results)]
+    )
+    del block_results
     # Trip points and km per pair, summed child by child in order (the same rounding every time):
     # a family's feasible trips are its children's runs over its pairs, one run per child, so the
     # n-th feasible trip of a child lands on its household's n-th pair.
     points = np.zeros(n_pairs, dtype=np.float64)
     km = np.zeros(n_pairs, dtype=np.float64) if with_trip_km else None
-    if trip_feasible.any():
+    if len(feasible_trip):
         pairs_per_child = pairs_per_household[p.child_household]
         pair_start = np.cumsum(pairs_per_household) - pairs_per_household
         run_start = np.cumsum(pairs_per_child) - pairs_per_child
         pair_of_trip = np.repeat(pair_start[p.child_household] - run_start, pairs_per_child)
         pair_of_trip += np.arange(len(pair_of_trip))
-        trip_values = p.trip_km[trip_feasible]
+        trip_values = p.trip_km[feasible_trip]
         if km is not None:
             np.add.at(km, pair_of_trip, trip_values)
         # The km become each trip's points in place: (km / scale) ** power, as everywhere.

@@ -368,8 +368,8 @@ class Explainer:
         child = np.repeat(first, counts) + (np.arange(int(counts.sum())) - row_start[row_of])
         at = find_in_segments(
             p.trip_unit,
-            starts=p.child_trip_bounds[child],
-            stops=p.child_trip_bounds[child + 1],
+            starts=p.child_trip_start[child],
+            stops=p.child_trip_stop[child],
             targets=units[row_of],
         )
         hit = at >= 0
