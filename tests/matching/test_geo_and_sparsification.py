@@ -228,3 +228,49 @@ def test_explanations_through_class_arcs_equal_those_over_every_pair(policy_name
         assert through_classes.unmatched(
             household=household, assignment=assignment
         ) == over_every_pair.unmatched(household=household, assignment=assignment)
+
+
+def test_each_child_reads_exactly_its_own_trips_from_the_shared_runs() -> None:
+    from matching.candidates import prepare
+    from matching.policies import DEFAULT_POLICY
+
+    instance = generate_instance(households=120, units=150, seed=21)
+    # Every fifth child gets a personal limit narrower than its schoolmates' (a run of its own).
+    households = [
+        household.model_copy(
+            update={
+                "children": [
+                    child.model_copy(update={"school_trip_limit_km": 4.0})
+                    if (index + position) % 5 == 0
+                    else child
+                    for position, child in enumerate(household.children)
+                ]
+            }
+        )
+        for index, household in enumerate(instance.households)
+    ]
+    instance = instance.model_copy(update={"households": households})
+    prepared = prepare(instance=instance, policy=DEFAULT_POLICY)
+    schools = {s.id: s.location for s in instance.schools}
+    units = sorted(instance.units, key=lambda u: u.id)
+    unit_lat = np.asarray([u.location.latitude for u in units if u.location])
+    unit_lon = np.asarray([u.location.longitude for u in units if u.location])
+    geod = Geod(ellps="WGS84")
+    limits = {"primary": 15.0, "secondary": 25.0, "special": 40.0}
+    children = [c for h in sorted(households, key=lambda h: h.id) for c in h.children]
+    narrower = 0
+    for index, child in enumerate(children):
+        school = schools[child.school_id]
+        _, _, metres = geod.inv(
+            np.full(len(units), school.longitude),
+            np.full(len(units), school.latitude),
+            unit_lon,
+            unit_lat,
+        )
+        limit = child.school_trip_limit_km or limits[child.school_level]
+        narrower += child.school_trip_limit_km is not None
+        expected = np.flatnonzero(metres / 1000 <= limit)
+        run = prepared.child_slice(index)
+        assert prepared.trip_unit[run].tolist() == expected.tolist()
+        assert np.max(np.abs(prepared.trip_km[run] - metres[expected] / 1000), initial=0) < 1e-6
+    assert narrower > 10
