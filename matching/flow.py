@@ -25,6 +25,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -185,11 +186,15 @@ def solve_lexicographic(
     flow_pairs = np.zeros(0, dtype=np.int64)
 
     position = 0
+    # The costs over `alive` of the tier that opens the next group, when the merge test below
+    # already computed them (kept in step with `alive`).
+    next_first_cost: IntArray | None = None
     while position < len(tiers):
         # Consecutive tiers share one solve when integer weights, derived from this face's
         # bounds, provably keep them lexicographic and the costs fit 64-bit cost scaling.
         group = [tiers[position]]
-        pair_cost = group[0].pair_cost(alive)
+        pair_cost = group[0].pair_cost(alive) if next_first_cost is None else next_first_cost
+        next_first_cost = None
         bypass_cost = group[0].bypass_cost.copy()
         tier_pair_costs = [pair_cost]
         alive_household = pair_household[alive]
@@ -210,6 +215,7 @@ def solve_lexicographic(
                 _largest(lower_pair_cost), _largest(lower.bypass_cost)
             )
             if largest >= _MERGE_LIMIT or largest * (n_nodes + 1) >= _MAX_SCALED_COST:
+                next_first_cost = lower_pair_cost
                 break
             pair_cost = pair_cost * weight + lower_pair_cost
             bypass_cost = bypass_cost * weight + lower.bypass_cost
@@ -263,16 +269,22 @@ def solve_lexicographic(
         free_bypass = np.flatnonzero(bypass_state == _FREE)
         free_sink = np.flatnonzero(sink_state == _FREE)
 
-        network = functools.partial(
-            _network,
-            pair_tails=pair_household[alive],
-            pair_heads=unit_node[alive],
-            pair_costs=pair_cost,
+        # The arcs besides the pairs: free bypass arcs, then free unit → sink arcs.
+        other_tails, other_heads, other_costs = _other_arcs(
             free_bypass=free_bypass,
             bypass_costs=bypass_cost[free_bypass],
             free_sink=free_sink,
             n_households=n_households,
             sink=sink,
+        )
+        network = functools.partial(
+            _network,
+            pair_tails=alive_household,
+            pair_heads=alive_unit_node,
+            pair_costs=pair_cost,
+            other_tails=other_tails,
+            other_heads=other_heads,
+            other_costs=other_costs,
         )
 
         potentials_of = functools.partial(
@@ -281,11 +293,14 @@ def solve_lexicographic(
         solved = placement is not None
         last_potential: IntArray | None = None
         potential: IntArray | None = None
+        # The final flow: on the chosen pair arcs (None: every pair arc), and on the other arcs.
+        chosen: IntArray | None = None
+        pair_flow: npt.NDArray[np.integer[Any]]
+        other_flow: IntArray
         if placement is not None:
-            # Every arc is in the network; the mended flow and its potentials are optimal.
+            # Every pair arc counts (`chosen` stays None); the mended flow and its potentials are
+            # optimal over all of them, so no network of them is built.
             assert placement.potential is not None
-            chosen = np.arange(len(alive))
-            tails, heads, costs = network(chosen=chosen)
             placed = np.zeros(n_households, dtype=bool)
             used_arc = placement.arc_flow > 0
             from_household = alive_household < n_households
@@ -293,12 +308,9 @@ def solve_lexicographic(
             used_unit = np.zeros(n_units, dtype=bool)
             into_unit = (alive_unit_node >= n_households) & (alive_unit_node < sink)
             used_unit[alive_unit_node[used_arc & into_unit] - n_households] = True
-            flows = np.concatenate(
-                [
-                    placement.arc_flow.astype(np.int64),
-                    (~placed[free_bypass]).astype(np.int64),
-                    used_unit[free_sink].astype(np.int64),
-                ]
+            pair_flow = placement.arc_flow
+            other_flow = np.concatenate(
+                [(~placed[free_bypass]).astype(np.int64), used_unit[free_sink].astype(np.int64)]
             )
             potential = placement.potential
             _fill_reduced(
@@ -396,17 +408,29 @@ def solve_lexicographic(
                     last_potential = potential
         assert potential is not None
 
-        # LP duality: the dual bound from the potentials equals the objective at an optimum.
-        combined_objective = int((costs * flows).sum())
-        arc_reduced = costs + potential[tails] - potential[heads]
-        dual_bound = -int((supply * potential).sum()) - int(np.maximum(0, -arc_reduced).sum())
+        if chosen is not None:
+            n_chosen = len(chosen)
+            pair_flow, other_flow = flows[:n_chosen], flows[n_chosen:]
+        carrying = pair_flow != 0
+        used_pairs = np.flatnonzero(carrying) if chosen is None else chosen[carrying]
+        # LP duality: the dual bound from the potentials equals the objective at an optimum. The
+        # pair arcs' reduced costs are the last pricing pass's (the final potentials').
+        combined_objective = int(
+            (pair_cost[used_pairs] * pair_flow[carrying]).sum() + (other_costs * other_flow).sum()
+        )
+        pair_reduced = reduced if chosen is None else reduced[chosen]
+        other_reduced = other_costs + potential[other_tails] - potential[other_heads]
+        dual_bound = (
+            -int((supply * potential).sum())
+            + int(pair_reduced[pair_reduced < 0].sum())
+            + int(other_reduced[other_reduced < 0].sum())
+        )
         if dual_bound != combined_objective:
             raise FlowSolverError(
                 f"tiers {group_names}: dual bound {dual_bound} differs from "
                 f"objective {combined_objective}"
             )
-        used_pairs = chosen[flows[: len(chosen)] > 0]
-        used_bypass = free_bypass[flows[len(chosen) : len(chosen) + len(free_bypass)] > 0]
+        used_bypass = free_bypass[other_flow[: len(free_bypass)] > 0]
         for tier, tier_pair_cost, constant in zip(group, tier_pair_costs, constants, strict=True):
             objective = (
                 constant
@@ -425,7 +449,10 @@ def solve_lexicographic(
         np.subtract.at(supply, pair_household[must_use], 1)
         np.add.at(supply, unit_node[must_use], 1)
         forced_pairs = np.concatenate([forced_pairs, must_use])
-        alive = alive[reduced == 0]
+        on_face = reduced == 0
+        alive = alive[on_face]
+        if next_first_cost is not None:
+            next_first_cost = next_first_cost[on_face]
         del reduced, pair_cost, tier_pair_costs, alive_household
 
         bypass_reduced = bypass_cost[free_bypass] + potential[free_bypass] - potential[sink]
@@ -451,6 +478,8 @@ def solve_lexicographic(
         useful = np.where(tail < n_households, supply[np.minimum(tail, sink)] > 0, True)
         useful &= np.where(head_unit >= 0, unit_room[np.maximum(head_unit, 0)] > 0, True)
         alive = alive[useful]
+        if next_first_cost is not None:
+            next_first_cost = next_first_cost[useful]
 
     pair_of_household = np.full(n_households, -1, dtype=np.int64)
     # The last tier's flow also runs over the arcs its own face forced: count each arc once.
@@ -505,29 +534,37 @@ def _negative_left_out(*, reduced: IntArray, alive: IntArray, in_candidates: Boo
     return np.concatenate(map_in_threads(find, blocks(len(reduced))))
 
 
-def _network(
+def _other_arcs(
     *,
-    chosen: IntArray,
-    pair_tails: IntArray,
-    pair_heads: IntArray,
-    pair_costs: IntArray,
     free_bypass: IntArray,
     bypass_costs: IntArray,
     free_sink: IntArray,
     n_households: int,
     sink: int,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Arcs (tails, heads, costs): the chosen pair arcs, free bypass arcs, free sink arcs."""
-    tails = np.concatenate([pair_tails[chosen], free_bypass, n_households + free_sink])
-    heads = np.concatenate(
-        [
-            pair_heads[chosen],
-            np.full(len(free_bypass), sink, dtype=np.int64),
-            np.full(len(free_sink), sink, dtype=np.int64),
-        ]
-    )
-    costs = np.concatenate([pair_costs[chosen], bypass_costs, np.zeros(len(free_sink), np.int64)])
+    """Arcs (tails, heads, costs) besides the pairs: free bypass arcs, then free sink arcs."""
+    tails = np.concatenate([free_bypass, n_households + free_sink])
+    heads = np.full(len(free_bypass) + len(free_sink), sink, dtype=np.int64)
+    costs = np.concatenate([bypass_costs, np.zeros(len(free_sink), np.int64)])
     return tails, heads, costs
+
+
+def _network(
+    *,
+    chosen: IntArray,
+    pair_tails: IntArray,
+    pair_heads: IntArray,
+    pair_costs: IntArray,
+    other_tails: IntArray,
+    other_heads: IntArray,
+    other_costs: IntArray,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Arcs (tails, heads, costs): the chosen pair arcs, then the other arcs."""
+    return (
+        np.concatenate([pair_tails[chosen], other_tails]),
+        np.concatenate([pair_heads[chosen], other_heads]),
+        np.concatenate([pair_costs[chosen], other_costs]),
+    )
 
 
 def _largest(costs: IntArray) -> int:
