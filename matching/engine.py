@@ -352,20 +352,19 @@ def _initial_candidates(
     if int(rank.max()).bit_length() + position_bits > 62:
         rank = np.unique(rank, return_inverse=True)[1].reshape(-1)
     by_rank = rank << position_bits
-    by_rank |= np.arange(n_pairs)
-    new_household = np.r_[True, pair_household[1:] != pair_household[:-1]]
-    starts = np.flatnonzero(new_household)
-    household_of_pair = np.cumsum(new_household)
-    household_of_pair -= 1
+    position = np.arange(n_pairs)
+    by_rank |= position
+    starts = np.flatnonzero(np.r_[True, pair_household[1:] != pair_household[:-1]])
+    stops = np.r_[starts[1:], n_pairs]
     # The best few of every unit kind: waiting earns more on a transitional unit, so everyone's
     # very best are transitional units and competition decides who ends up on the others.
     # Minima per (household, kind) by scatter: a household's pairs are not sorted by kind.
-    household_kind = household_of_pair * 3
+    household_kind = pair_household * 3
     household_kind += prepared.kind_code[pair_unit]
     _mark_best(
         chosen=chosen,
         group=household_kind,
-        n_groups=3 * len(starts),
+        n_groups=3 * prepared.n_households,
         packed=by_rank.copy(),
         position_mask=position_mask,
         rounds=per_household,
@@ -378,7 +377,7 @@ def _initial_candidates(
     if (highest - lowest).bit_length() + position_bits > 62:
         remaining = np.unique(remaining, return_inverse=True)[1].reshape(-1)
     remaining <<= position_bits
-    remaining |= np.arange(n_pairs)
+    remaining |= position
     _mark_best(
         chosen=chosen,
         group=pair_unit,
@@ -396,13 +395,16 @@ def _initial_candidates(
         perm_type="column",
     )
     has_unit = np.flatnonzero(matched_unit >= 0)
-    row_unit_key = household_of_pair * prepared.n_units + pair_unit
-    chosen[np.searchsorted(row_unit_key, has_unit * prepared.n_units + matched_unit[has_unit])] = (
-        True
-    )
+    chosen[
+        find_in_segments(
+            pair_unit,
+            starts=starts[has_unit],
+            stops=stops[has_unit],
+            targets=matched_unit[has_unit],
+        )
+    ] = True
     # Plus a greedy placement (the most constrained household first takes its best free unit),
     # so the first flow already places nearly everyone and pricing only has to improve it.
-    stops = np.r_[starts[1:], n_pairs]
     taken = np.zeros(prepared.n_units, dtype=bool)
     start_of = starts.tolist()
     stop_of = stops.tolist()
