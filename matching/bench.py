@@ -574,14 +574,18 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         )
     lines += [
         "",
-        "| size | method | wall s | CPU s | households placed | families placed | "
+        # Wall s over the bare flow's in the same run: the one comparison the shared machine's
+        # changing speed leaves standing.
+        "| size | method | wall s | ÷ bare flow | CPU s | households placed | families placed | "
         "children placed | mean trip km | max trip km | mean days placed |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        bare = [o["seconds"] for o in row["outcomes"] if o["method"] == "bare flow"]
         for o in row["outcomes"]:
+            ratio = f"{o['seconds'] / bare[0]:.2f}×" if bare and bare[0] > 0 else "—"
             lines.append(
-                f"| {row['size']:,} | {o['method']} | {o['seconds']:.2f} | "
+                f"| {row['size']:,} | {o['method']} | {o['seconds']:.2f} | {ratio} | "
                 f"{o['cpu_seconds']:.2f} | "
                 f"{o['households_placed']} | "
                 f"{o['families_placed']} | {o['children_placed']} | {o['mean_school_trip_km']} | "

@@ -58,9 +58,19 @@ def test_bench_prints_every_method_and_the_engine_spread(tmp_path: Path) -> None
         == 0
     )
     table = output.read_text(encoding="utf-8")
-    for method in ("engine", "engine, caps", "bare flow", "scipy LSA", "greedy"):
+    methods = ("engine", "engine, caps", "bare flow", "scipy LSA", "greedy")
+    for method in methods:
         assert f"| 60 | {method} |" in table
     assert "same optimum" in table
+    # Each method's time against the bare flow's in the same run; the bare flow's own is 1.
+    ratio = {
+        cells[1]: cells[3]
+        for line in table.splitlines()
+        if (cells := line.split(" | "))[0] == "| 60" and cells[1] in methods
+    }
+    assert set(ratio) == set(methods)
+    assert ratio["bare flow"] == "1.00×"
+    assert all(value.endswith("×") for value in ratio.values())
     # The engine ran twice (two processes): min / median / max over 2 runs, same objectives.
     assert "(2) |" in table
     assert "DIFFERENT" not in table
