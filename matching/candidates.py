@@ -613,3 +613,25 @@ def find_in_segments(
     hit = (low < stops) & (values[np.minimum(low, last)] == targets)
     found[hit] = low[hit]
     return found
+
+
+def sorted_by_group(*, group: IntArray, key: npt.NDArray[np.signedinteger]) -> IntArray:
+    """The order that sorts by group, then key, then position (like a stable lexsort).
+
+    Packs (group, key, position) into one int64 and sorts values, not indices: NumPy's value
+    sort is several times faster than an argsort of the same array.
+    """
+    n = len(group)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    low = int(key.min())
+    key_bits = max(int(key.max()) - low, 1).bit_length()
+    position_bits = max(n - 1, 1).bit_length()
+    group_bits = max(int(group.max()), 1).bit_length()
+    if group_bits + key_bits + position_bits > 63:
+        return np.lexsort((np.arange(n), key, group)).astype(np.int64)
+    packed = group.astype(np.int64) << (key_bits + position_bits)
+    packed |= (key.astype(np.int64) - low) << position_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << position_bits) - 1)

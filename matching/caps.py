@@ -35,7 +35,7 @@ import numpy.typing as npt
 from highspy import _core
 from scipy.sparse import csc_matrix
 
-from matching.candidates import Pairs, Prepared
+from matching.candidates import Pairs, Prepared, sorted_by_group
 from matching.costs import TierCosts
 from matching.instance import Instance
 from matching.policies import Policy, TierName
@@ -633,13 +633,35 @@ _PRIMAL_SIMPLEX = 4
 def _best_per_kind(*, pairs: Pairs, costs: TierCosts, policy: Policy, hint: IntArray) -> IntArray:
     """Each household's best `BEST_PER_KIND` units of each kind (tiers in order), plus the hint."""
     secondary = [t for t in policy.tiers if t != "placement"]
-    keys = [np.asarray(costs.all_pairs_cost(t)) for t in reversed(secondary)]
-    kind = costs.prepared.kind_code[pairs.unit]
-    order = np.lexsort((*keys, kind, pairs.household))
-    group = pairs.household[order] * 3 + kind[order]
+    costs_in_order = [costs.all_pairs_cost(t) for t in secondary]
+    household_kind = pairs.household * 3 + costs.prepared.kind_code[pairs.unit]
+    # One packed sort instead of a five-key lexsort when the tiers fit one key (10,000
+    # households with caps: the lexsort took most of this function's 7.7 CPU s).
+    key = _one_key(costs_in_order)
+    if key is None:
+        order = np.lexsort((*reversed(costs_in_order), household_kind))
+    else:
+        order = sorted_by_group(group=household_kind, key=key)
+    group = household_kind[order]
     first = np.searchsorted(group, group, side="left")
     rank = np.arange(len(order)) - first
     chosen = np.zeros(len(pairs.household), dtype=bool)
     chosen[order[rank < BEST_PER_KIND]] = True
     chosen[hint[hint >= 0]] = True
     return np.flatnonzero(chosen).astype(np.int64)
+
+
+def _one_key(costs_in_order: list[npt.NDArray[np.signedinteger]]) -> IntArray | None:
+    """The tiers in order as one integer key (each lower tier shifted to 0 and scaled past the
+    range of those below), or None when their ranges multiply past 2**40."""
+    key = np.zeros(len(costs_in_order[0]) if costs_in_order else 0, dtype=np.int64)
+    span = 1
+    for cost in costs_in_order:
+        low = int(cost.min(initial=0))
+        spread = int(cost.max(initial=0)) - low + 1
+        span *= spread
+        if span >= 2**40:
+            return None
+        key *= spread
+        key += np.subtract(cost, low, dtype=np.int64)
+    return key

@@ -20,6 +20,7 @@ from matching.candidates import (
     find_in_segments,
     free_indices,
     prepare,
+    sorted_by_group,
 )
 from matching.caps import broken_caps, cap_groups, full_groups_of_units, solve_with_caps
 from matching.classes import ClassNodes, class_arc_costs, class_arcs, every_pair
@@ -444,28 +445,6 @@ def _mark_best(
         packed[best_pair] = done
 
 
-def _sorted_by_group(*, group: IntArray, key: npt.NDArray[np.signedinteger]) -> IntArray:
-    """The order that sorts by group, then key, then position (like a stable lexsort).
-
-    Packs (group, key, position) into one int64 and sorts values, not indices: NumPy's value
-    sort is several times faster than an argsort of the same array.
-    """
-    n = len(group)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    low = int(key.min())
-    key_bits = max(int(key.max()) - low, 1).bit_length()
-    position_bits = max(n - 1, 1).bit_length()
-    group_bits = max(int(group.max()), 1).bit_length()
-    if group_bits + key_bits + position_bits > 63:
-        return np.lexsort((np.arange(n), key, group)).astype(np.int64)
-    packed = group.astype(np.int64) << (key_bits + position_bits)
-    packed |= (key.astype(np.int64) - low) << position_bits
-    packed |= np.arange(n, dtype=np.int64)
-    packed.sort()
-    return packed & ((1 << position_bits) - 1)
-
-
 def _initial_class_candidates(
     *,
     classes: ClassNodes,
@@ -488,7 +467,7 @@ def _initial_class_candidates(
         # Arcs sorted by household, then class (as class_arcs gives them): position breaks
         # ties as the class does, and the key's dense rank is an integer key in its order.
         key_rank = np.unique(key, return_inverse=True)[1].reshape(-1)
-        order = _sorted_by_group(group=household_kind, key=key_rank)
+        order = sorted_by_group(group=household_kind, key=key_rank)
     else:
         order = np.lexsort((classes.klass, key, kind, classes.household))
     group = household_kind[order]

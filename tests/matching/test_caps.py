@@ -275,3 +275,38 @@ def test_branch_and_bound_cases_reach_the_brute_force_optimum(seed: int) -> None
     assert result.solver.status == "optimal"
     assert capped_key(instance, policy, assignment) == brute_force_capped_optimum(instance, policy)
     assert result.solver.cap_excess == cap_excess(instance, policy, assignment)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_first_columns_are_each_households_best_per_kind_by_tiers_then_unit(
+    packed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.bench import generate_instance
+    from matching.candidates import feasible_pairs, prepare
+    from matching.costs import TierCosts
+
+    if not packed:
+        monkeypatch.setattr(caps_module, "_one_key", lambda costs_in_order: None)
+    policy = get_builtin_policy("default")
+    instance = generate_instance(households=150, units=140, seed=4)
+    prepared = prepare(instance=instance, policy=policy)
+    pairs = feasible_pairs(prepared=prepared, policy=policy)
+    costs = TierCosts(prepared=prepared, pairs=pairs, policy=policy)
+    found = caps_module._best_per_kind(
+        pairs=pairs, costs=costs, policy=policy, hint=np.full(prepared.n_households, -1)
+    )
+    # Reference: sort each (household, kind)'s pairs in Python by the tiers, then the unit.
+    secondary = [t for t in policy.tiers if t != "placement"]
+    by_group: dict[tuple[int, int], list[tuple[tuple[int, ...], int, int]]] = {}
+    for index, (pair_household, pair_unit) in enumerate(
+        zip(pairs.household.tolist(), pairs.unit.tolist(), strict=True)
+    ):
+        key = tuple(int(costs.all_pairs_cost(t)[index]) for t in secondary)
+        kind = int(prepared.kind_code[pair_unit])
+        by_group.setdefault((pair_household, kind), []).append((key, pair_unit, index))
+    expected = sorted(
+        index
+        for options in by_group.values()
+        for _, _, index in sorted(options)[: caps_module.BEST_PER_KIND]
+    )
+    assert found.tolist() == expected
