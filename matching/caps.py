@@ -35,11 +35,12 @@ import numpy.typing as npt
 from highspy import _core
 from scipy.sparse import csc_matrix
 
-from matching.candidates import Pairs, Prepared, sorted_by_group
+from matching.candidates import Pairs, Prepared
 from matching.costs import TierCosts
 from matching.instance import Instance
 from matching.policies import Policy, TierName
 from matching.result import SolverStatus
+from matching.segments import concatenated_ranges, sorted_by_group
 
 IntArray = npt.NDArray[np.int64]
 
@@ -456,9 +457,7 @@ class _RelaxedModel:
         position = np.arange(len(new))
         unit = self.pair_unit[new]
         group_count = self.unit_group_start[unit + 1] - self.unit_group_start[unit]
-        group_entry = np.repeat(
-            self.unit_group_start[unit] - (np.cumsum(group_count) - group_count), group_count
-        ) + np.arange(int(group_count.sum()))
+        group_entry = concatenated_ranges(self.unit_group_start[unit], group_count)
         family = np.flatnonzero(self.is_family_pair[new])
         columns = [position, position, np.repeat(position, group_count), family]
         rows = [

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from matching.candidates import Pairs, Prepared, free_indices
 from matching.costs import TierCosts
 from matching.policies import Policy
+from matching.segments import concatenated_ranges
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -316,10 +317,7 @@ def every_pair(*, pairs: Pairs, classes: ClassNodes, n_units: int) -> Pairs:
         return pairs
     class_units, class_start = classes.units_by_class()
     size = np.diff(class_start)[classes.klass]
-    arc_start = np.cumsum(size) - size
-    implied_unit = class_units[
-        np.repeat(class_start[classes.klass] - arc_start, size) + np.arange(int(size.sum()))
-    ]
+    implied_unit = class_units[concatenated_ranges(class_start[classes.klass], size)]
     household = np.concatenate([pairs.household, np.repeat(classes.household, size)])
     unit = np.concatenate([pairs.unit, implied_unit])
     order = np.argsort(household * n_units + unit, kind="stable")

@@ -17,10 +17,8 @@ from matching.candidates import (
     Pairs,
     Prepared,
     feasible_pairs,
-    find_in_segments,
     free_indices,
     prepare,
-    sorted_by_group,
 )
 from matching.caps import broken_caps, cap_groups, full_groups_of_units, solve_with_caps
 from matching.classes import ClassNodes, class_arc_costs, class_arcs, every_pair
@@ -39,6 +37,7 @@ from matching.result import (
     Timings,
     Unmatched,
 )
+from matching.segments import find_in_segments, sorted_by_group
 
 IntArray = npt.NDArray[np.int64]
 SOLVER_NAME = (

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from matching.candidates import Pairs, Prepared, find_in_segments, rule_failures
+from matching.candidates import Pairs, Prepared, rule_failures
 from matching.caps import CapGroup
 from matching.classes import ClassNodes
 from matching.costs import TierCosts, placement_weights
@@ -25,6 +25,7 @@ from matching.result import (
     RuleCount,
     Unmatched,
 )
+from matching.segments import concatenated_ranges, find_in_segments
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -102,7 +103,7 @@ class Explainer:
             options >= self.n_pairs, (options - self.n_pairs) // max(self.p.n_units, 1), -1
         )
 
-    def pair_indices(self, *, households: IntArray, units: IntArray) -> IntArray:
+    def option_of(self, *, households: IntArray, units: IntArray) -> IntArray:
         """The option of each (household, unit), or -1 where the pair is not feasible."""
         valid = (households >= 0) & (units >= 0)
         safe = np.where(valid, households, 0)
@@ -250,13 +251,13 @@ class Explainer:
         placed = np.flatnonzero(assignment.unit_of_household >= 0)
         units = assignment.unit_of_household[placed]
         free = ~assignment.fixed_household[placed]
-        own = self.pair_indices(households=placed, units=units)
+        own = self.option_of(households=placed, units=units)
         alternative = np.full(len(placed), -1, dtype=np.int64)
         alternative[free] = self.best_alternatives(households=placed[free], own_options=own[free])
         alternative_unit = self.option_unit(alternative)
         taker = _take(assignment.household_of_unit, alternative_unit)
-        taker_now = self.pair_indices(households=taker, units=alternative_unit)
-        taker_after = self.pair_indices(households=taker, units=units)
+        taker_now = self.option_of(households=taker, units=alternative_unit)
+        taker_after = self.option_of(households=taker, units=units)
         now = self.tier_matrix(own) + self.tier_matrix(taker_now)
         after = self.tier_matrix(alternative) + self.tier_matrix(taker_after)
         # The one who holds the alternative is left without a place if it cannot take ours.
@@ -365,7 +366,7 @@ class Explainer:
         counts = self.child_bounds[households + 1] - first
         row_of = np.repeat(np.arange(len(households)), counts)
         row_start = np.cumsum(counts) - counts
-        child = np.repeat(first, counts) + (np.arange(int(counts.sum())) - row_start[row_of])
+        child = concatenated_ranges(first, counts)
         at = find_in_segments(
             p.trip_unit,
             starts=p.child_trip_start[child],
@@ -529,8 +530,8 @@ class Explainer:
         takers = assignment.household_of_unit[shown_units]
         own_costs = self.tier_matrix(shown)
         # The takers' own options on those units (-1: a fixed offer, no option of theirs).
-        taker_costs = self.tier_matrix(self.pair_indices(households=takers, units=shown_units))
-        taker_found = self.pair_indices(households=takers, units=shown_units) >= 0
+        taker_options = self.option_of(households=takers, units=shown_units)
+        taker_costs = self.tier_matrix(taker_options)
         for column, (unit, taker) in enumerate(
             zip(shown_units.tolist(), takers.tolist(), strict=True)
         ):
@@ -539,7 +540,7 @@ class Explainer:
             deltas: list[tuple[TierName, int]] = [
                 ("placement", int(self.weight[taker] - self.weight[household]) if taker >= 0 else 0)
             ]
-            if taker >= 0 and taker_found[column]:
+            if taker >= 0 and taker_options[column] >= 0:
                 deltas += [
                     (tier, int(own_costs[row, column] - taker_costs[row, column]))
                     for row, tier in enumerate(self.secondary_tiers)

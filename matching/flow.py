@@ -33,6 +33,7 @@ from ortools.graph.python import max_flow, min_cost_flow
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
+from matching.segments import concatenated_ranges
 from matching.threads import blocks, map_in_threads
 
 _log = logging.getLogger(__name__)
@@ -795,7 +796,7 @@ class _Residual:
             total = int(count.sum())
             if not total:
                 return _Relaxed.CONVERGED
-            arcs = np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)
+            arcs = concatenated_ranges(first, count)
             offered = potential[self.tail[arcs]] + self.cost[arcs]
             head = self.head[arcs]
             better = offered < potential[head]
