@@ -30,6 +30,7 @@ from matching.candidates import Pairs, Prepared, feasible_pairs, prepare
 from matching.costs import TierCosts, placement_weights
 from matching.engine import solve
 from matching.geo import ecef_km
+from matching.greedy import nearest_free_unit_in_turn
 from matching.instance import Child, Coordinates, Household, Instance, School, Unit
 from matching.policies import DEFAULT_POLICY, PlacementCap, Policy
 from matching.result import MatchingResult
@@ -294,23 +295,8 @@ def scipy_assignment(
 def greedy(*, prepared: Prepared, pairs: Pairs) -> tuple[IntArray, float]:
     """How desks work by hand: the longest-waiting household takes the unit nearest its schools."""
     started = time.perf_counter()
-    bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
-    km_total = pairs.school_trip_km_total
-    if km_total is None:
-        raise ValueError("the greedy baseline needs feasible_pairs(..., with_trip_km=True)")
-    taken = np.zeros(prepared.n_units, dtype=bool)
-    unit_of_household = np.full(prepared.n_households, -1, np.int64)
     order = np.lexsort((np.arange(prepared.n_households), -prepared.days_in_temporary_housing))
-    for household in order.tolist():
-        lo, hi = int(bounds[household]), int(bounds[household + 1])
-        units = pairs.unit[lo:hi]
-        free = ~taken[units]
-        if not free.any():
-            continue
-        km = np.where(free, km_total[lo:hi], np.inf)
-        unit = int(units[int(np.argmin(km))])
-        taken[unit] = True
-        unit_of_household[household] = unit
+    unit_of_household = nearest_free_unit_in_turn(prepared=prepared, pairs=pairs, order=order)
     return unit_of_household, time.perf_counter() - started
 
 

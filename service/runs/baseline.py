@@ -11,6 +11,7 @@ import numpy as np
 
 from matching import Instance, Policy
 from matching.candidates import feasible_pairs, prepare
+from matching.greedy import nearest_free_unit_in_turn
 
 
 def first_come_first_served(
@@ -20,24 +21,12 @@ def first_come_first_served(
     prepared = prepare(instance=instance, policy=policy)
     pairs = feasible_pairs(prepared=prepared, policy=policy, with_trip_km=True)
     household_index = {h: i for i, h in enumerate(prepared.household_ids)}
-    bounds = np.searchsorted(pairs.household, np.arange(prepared.n_households + 1))
-    km_total = pairs.school_trip_km_total
-    if km_total is None:
-        raise ValueError("the greedy baseline needs feasible_pairs(..., with_trip_km=True)")
-    taken = np.zeros(prepared.n_units, dtype=bool)
-    taken[prepared.fixed_unit] = True
-    placed: dict[str, str] = {}
-    for household_id in arrival_order:
-        household = household_index.get(household_id)
-        if household is None:
-            continue
-        lo, hi = int(bounds[household]), int(bounds[household + 1])
-        units = pairs.unit[lo:hi]
-        free = ~taken[units]
-        if not free.any():
-            continue
-        km = np.where(free, km_total[lo:hi], np.inf)
-        unit = int(units[int(np.argmin(km))])
-        taken[unit] = True
-        placed[household_id] = prepared.unit_ids[unit]
-    return placed
+    order = np.asarray(
+        [household_index[h] for h in arrival_order if h in household_index], dtype=np.int64
+    )
+    unit_of_household = nearest_free_unit_in_turn(prepared=prepared, pairs=pairs, order=order)
+    return {
+        prepared.household_ids[household]: prepared.unit_ids[unit_of_household[household]]
+        for household in order.tolist()
+        if unit_of_household[household] >= 0
+    }
