@@ -50,7 +50,12 @@ class TierCosts:
         """This tier's cost of every feasible pair, in pair order (cached; may be int32)."""
         cached = self._all_pairs.get(tier)
         if cached is None:
-            cached = self.subset_cost(tier, np.arange(len(self.pairs.household)))
+            # Contiguous slices: views of the pair arrays, no index array and no gathers.
+            cached = self._narrowed(
+                map_in_threads(
+                    lambda block: self._pair_cost(tier, block), blocks(len(self.pairs.household))
+                )
+            )
             self._all_pairs[tier] = cached
         return cached
 
@@ -63,14 +68,21 @@ class TierCosts:
 
     def subset_cost(self, tier: TierName, pair_index: IntArray) -> npt.NDArray[np.signedinteger]:
         """This tier's cost of the pairs `pair_index`, computed for them only (may be int32)."""
-        # Element by element, so the cost is the same however the pairs are cut into blocks.
-        cost = np.concatenate(
+        return self._narrowed(
             map_in_threads(
                 lambda block: self._pair_cost(tier, pair_index[block]), blocks(len(pair_index))
             )
         )
-        small = len(cost) == 0 or int(np.abs(cost).max()) < 2**31 - 1
-        return cost.astype(np.int32) if small else cost
+
+    @staticmethod
+    def _narrowed(block_costs: list[IntArray]) -> npt.NDArray[np.signedinteger]:
+        """The blocks' costs joined, in int32 when every one fits."""
+        # Element by element, so the cost is the same however the pairs are cut into blocks.
+        small = all(len(c) == 0 or int(np.abs(c).max()) < 2**31 - 1 for c in block_costs)
+        joined: npt.NDArray[np.signedinteger] = np.concatenate(
+            [np.zeros(0, dtype=np.int64), *block_costs], dtype=np.int32 if small else np.int64
+        )
+        return joined
 
     def _pair_cost(self, tier: TierName, pair_index: IntArray | slice) -> IntArray:
         household = self.pairs.household[pair_index]

@@ -333,12 +333,15 @@ def _initial_candidates(
     # the order of the float `rank_cost + fit_cost / 1000.0`. The integers
     # `(rank_cost - lowest) * 1000 + fit_cost` have exactly that order and those ties while fit
     # is 0..999 and rank costs stay far below 2**53 / 1000; otherwise the float's dense rank.
-    rank_cost = pair_cost[secondary[0]].astype(np.int64)
+    rank_cost = pair_cost[secondary[0]]
     fit_cost = pair_cost["fit"]
     lowest, highest = int(rank_cost.min()), int(rank_cost.max())
     if int(fit_cost.min()) >= 0 and int(fit_cost.max()) < 1000 and max(-lowest, highest) < 2**30:
-        rank = rank_cost * 1000
-        rank -= lowest * 1000
+        # In place on one fresh array: at 10,000 every new array of the pairs costs its
+        # 30 MB of page faults.
+        rank = rank_cost.astype(np.int64)
+        rank -= lowest
+        rank *= 1000
         rank += fit_cost
     else:
         float_key = pair_cost[secondary[0]].astype(np.float64)
@@ -351,7 +354,8 @@ def _initial_candidates(
     done = np.iinfo(np.int64).max
     if int(rank.max()).bit_length() + position_bits > 62:
         rank = np.unique(rank, return_inverse=True)[1].reshape(-1)
-    by_rank = rank << position_bits
+    by_rank = rank  # not needed again: packed in place
+    by_rank <<= position_bits
     position = np.arange(n_pairs)
     by_rank |= position
     starts = np.flatnonzero(np.r_[True, pair_household[1:] != pair_household[:-1]])
@@ -372,7 +376,7 @@ def _initial_candidates(
     # Plus each unit's few best households (by the first tier alone): competition for a unit
     # shows from its side (a unit in nobody's guess would look free and price many pairs
     # negative). Minima per unit by scatter too: the pairs are sorted by household.
-    remaining = rank_cost  # its own copy, not needed again: reused in place
+    remaining = rank_cost.astype(np.int64)
     remaining -= lowest
     if (highest - lowest).bit_length() + position_bits > 62:
         remaining = np.unique(remaining, return_inverse=True)[1].reshape(-1)
