@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.costs import placement_weights
-from matching.flow import Tier, solve_lexicographic
+from matching.flow import ClassArcs, Tier, _with_class_arcs, solve_lexicographic
 
 _settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -99,3 +99,38 @@ def test_tiers_are_optimal_in_strict_order_against_enumeration(seed: int) -> Non
     got = values(tuple(None if p is None else int(pair_unit[p]) for p in found))
     assert [t.objective for t in solution.tiers] == list(best)
     assert got == best
+
+
+def test_arc_costs_are_the_same_for_sorted_and_unsorted_arcs() -> None:
+    """The face is sorted and read as three slices; any other arc list goes by masks. Both must
+    give each arc its own cost: a pair's from the tier, a class arc's from the classes, 0 for a
+    class → unit arc."""
+    rng = np.random.default_rng(7)
+    n_pairs, n_class_arcs, n_unit_arcs = 50, 12, 9
+    pair_costs = rng.integers(-1000, 1000, n_pairs)
+    class_costs = rng.integers(-1000, 1000, n_class_arcs)
+    tier = Tier(
+        name="fit",
+        pair_cost=lambda index: pair_costs[index],
+        bypass_cost=np.zeros(4, dtype=np.int64),
+    )
+    classes = ClassArcs(
+        n_classes=3,
+        household=rng.integers(0, 4, n_class_arcs),
+        klass=rng.integers(0, 3, n_class_arcs),
+        cost={"fit": class_costs},
+        unit_class=rng.integers(0, 3, n_unit_arcs),
+        unit=rng.integers(0, 5, n_unit_arcs),
+    )
+    arc_cost = _with_class_arcs(tier, classes, n_pairs).pair_cost
+    expected = np.concatenate([pair_costs, class_costs, np.zeros(n_unit_arcs, dtype=np.int64)])
+    every_arc = np.arange(n_pairs + n_class_arcs + n_unit_arcs)
+    for arcs in (
+        every_arc,
+        np.sort(rng.choice(every_arc, 30, replace=False)),
+        rng.permutation(every_arc),
+        rng.choice(every_arc, 30, replace=False),
+        every_arc[n_pairs:],
+        every_arc[:0],
+    ):
+        assert np.array_equal(arc_cost(arcs), expected[arcs])
