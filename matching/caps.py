@@ -41,6 +41,7 @@ from matching.instance import Instance
 from matching.policies import Policy, TierName
 from matching.result import SolverStatus
 from matching.segments import concatenated_ranges, sorted_by_group
+from matching.threads import map_in_threads
 
 IntArray = npt.NDArray[np.int64]
 
@@ -213,28 +214,19 @@ def solve_with_caps(
         counts = np.bincount(group_row, weights=placed[group_unit], minlength=n_groups)
         return np.asarray(np.maximum(0, counts.astype(np.int64) - room), dtype=np.int64)
 
-    # The stages: the least cap excess, then the policy's tiers. For each, the pairs' and the
-    # excess variables' coefficients and the constant.
-    no_pair_cost = np.zeros(n_pairs, dtype=np.int64)
-    stages: list[tuple[str, IntArray, IntArray, int]] = [
-        ("cap excess", no_pair_cost, np.ones(n_groups, dtype=np.int64), 0)
-    ]
-    bypass_of_household = np.zeros(n_h, dtype=np.int64)
-    for tier in policy.tiers:
+    def stage_costs(tier: TierName | None) -> tuple[IntArray, IntArray, int]:
+        """The pairs' and the excess variables' coefficients and the constant of a stage:
+        the least cap excess (`None`), or a tier."""
+        if tier is None:
+            return np.zeros(n_pairs, dtype=np.int64), np.ones(n_groups, dtype=np.int64), 0
         # The pairs' costs plus the bypass cost of every household left out, i.e. a constant
         # (everyone left out) plus (pair cost − the household's bypass cost) per pair.
         bypass = costs.bypass_cost(tier, free_households)
-        bypass_of_household[:] = 0
+        bypass_of_household = np.zeros(n_h, dtype=np.int64)
         bypass_of_household[free_households] = bypass
-        coefficient = np.asarray(costs.all_pairs_cost(tier), dtype=np.int64)
-        stages.append(
-            (
-                tier,
-                coefficient - bypass_of_household[pairs.household],
-                np.zeros(n_groups, dtype=np.int64),
-                int(bypass.sum()),
-            )
-        )
+        coefficient = costs.all_pairs_cost(tier).astype(np.int64)
+        coefficient -= bypass_of_household[pairs.household]
+        return coefficient, np.zeros(n_groups, dtype=np.int64), int(bypass.sum())
 
     tiers: list[CappedTier] = []
     earlier: list[tuple[IntArray, IntArray, int]] = []
@@ -248,7 +240,12 @@ def solve_with_caps(
     selected[flow_pairs] = True
     selected_excess = excess_of(selected)
     cap_excess, cap_excess_proven = 0, True
-    for stage, coefficient, excess_coefficient, constant in stages:
+    # Each stage's costs are built when it starts (a 115 MB array per stage at 10,000); only
+    # those whose value row stays (`earlier`) are kept.
+    stage_tiers: list[TierName | None] = [None, *policy.tiers]
+    for tier in stage_tiers:
+        stage = "cap excess" if tier is None else tier
+        coefficient, excess_coefficient, constant = stage_costs(tier)
         model.set_objective(pair_cost=coefficient, excess_cost=excess_coefficient)
         # Column generation on the LP relaxation: its duals price every pair left out; pairs
         # with negative reduced cost join, until none does or none could raise the bound.
@@ -258,14 +255,22 @@ def solve_with_caps(
             relaxed_value, dual = model.solve_relaxation(stage)
             unit_dual = dual[n_h : n_h + n_u].copy()
             np.add.at(unit_dual, group_unit, dual[n_h + n_u + group_row])
-            reduced = coefficient - dual[:n_h][pairs.household] - unit_dual[pairs.unit]
-            reduced += dual[n_h + n_u + n_groups] * is_family_pair
-            for index, (coefficient_all, _, _) in enumerate(earlier):
-                reduced -= dual[n_fixed_rows + index] * coefficient_all
+            value_duals = [dual[n_fixed_rows + index] for index in range(len(earlier))]
+            reduced = _reduced_costs(
+                pairs=pairs,
+                coefficient=coefficient,
+                household_dual=dual[:n_h],
+                unit_dual=unit_dual,
+                family_dual=dual[n_h + n_u + n_groups],
+                is_family_pair=is_family_pair,
+                value_rows=[(d, c) for d, (c, _, _) in zip(value_duals, earlier, strict=True)],
+            )
             # A lower bound over every allowed pair, priced out or not (Lagrangian): a household
             # takes at most one pair, so its most negative reduced cost is all it can add.
             most_negative = np.zeros(n_h)
-            np.minimum.at(most_negative, pairs.household[allowed], reduced[allowed])
+            for chunk in _chunks(n_pairs):
+                keep = allowed[chunk]
+                np.minimum.at(most_negative, pairs.household[chunk][keep], reduced[chunk][keep])
             lagrangian = relaxed_value + float(most_negative.sum())
             improving = np.flatnonzero((reduced < -_TOLERANCE) & ~in_columns & allowed)
             # Stop when no pair prices negative, or when no pair could raise the bound's
@@ -294,12 +299,12 @@ def solve_with_caps(
         # the value optimal over all pairs.
         reaches_bound = value == lower_bound
         proven = reaches_bound or (all_pairs and optimal)
-        if stage == "cap excess":
+        if tier is None:
             cap_excess, cap_excess_proven = value, proven
         else:
             tiers.append(
                 CappedTier(
-                    name=stage,  # type: ignore[arg-type]  # a policy tier
+                    name=tier,
                     objective=constant + value,
                     bound=constant + (value if proven else lower_bound),
                     status="optimal" if proven else ("feasible" if optimal else "time_limit"),
@@ -310,7 +315,8 @@ def solve_with_caps(
         # cost over its household's most negative one) plus |dual| for each unit of slack in a
         # row. Pairs, or slack, costing more than the gap cannot be in any such solution.
         gap = value - lagrangian + _tolerance(lagrangian)
-        allowed &= reduced - most_negative[pairs.household] <= gap
+        for chunk in _chunks(n_pairs):
+            allowed[chunk] &= reduced[chunk] - most_negative[pairs.household[chunk]] <= gap
         in_columns &= allowed
         model.close_pairs(~allowed)
         tight |= dual[:n_fixed_rows] < -gap
@@ -354,6 +360,46 @@ def _tolerance(value: float) -> float:
 def _ceil(value: float) -> int:
     """The least integer objective a solution can have at this float bound."""
     return int(np.ceil(value - _tolerance(value)))
+
+
+# Pairs per chunk of the passes over every pair: at 10,000 with caps there are 14.4 M, and
+# whole-array temporaries of them (115 MB each) set the run's peak memory.
+_CHUNK_PAIRS = 1 << 20
+
+
+def _chunks(length: int) -> list[slice]:
+    return [
+        slice(start, min(start + _CHUNK_PAIRS, length)) for start in range(0, length, _CHUNK_PAIRS)
+    ]
+
+
+def _reduced_costs(
+    *,
+    pairs: Pairs,
+    coefficient: IntArray,
+    household_dual: npt.NDArray[np.float64],
+    unit_dual: npt.NDArray[np.float64],
+    family_dual: float,
+    is_family_pair: npt.NDArray[np.bool_],
+    value_rows: list[tuple[float, IntArray]],
+) -> npt.NDArray[np.float64]:
+    """Every pair's reduced cost under the LP's duals, chunk by chunk on every core.
+
+    The same operations in the same order for each pair as whole-array arithmetic, so the same
+    floats, without its temporaries.
+    """
+    reduced = np.empty(len(pairs.household))
+
+    def fill(chunk: slice) -> None:
+        part = coefficient[chunk] - household_dual[pairs.household[chunk]]
+        part -= unit_dual[pairs.unit[chunk]]
+        part += family_dual * is_family_pair[chunk]
+        for value_dual, value_coefficient in value_rows:
+            part -= value_dual * value_coefficient[chunk]
+        reduced[chunk] = part
+
+    map_in_threads(fill, _chunks(len(reduced)))
+    return reduced
 
 
 def _most_negative_per_household(

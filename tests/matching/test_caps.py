@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from matching import Instance, Policy, get_builtin_policy, solve
 from matching import caps as caps_module
+from matching.bench import generate_instance
 from matching.instance import Pair, Unit
 from matching.policies import PlacementCap
 from matching.result import MatchingResult
@@ -241,7 +242,7 @@ def test_column_generation_reaches_the_brute_force_optimum_when_it_claims_one(
         seed, policy_name, building_cap, corporation_cap, households=6, units=5
     )
     with mock.patch.multiple(
-        caps_module, ALL_PAIRS_LIMIT=0, BEST_PER_KIND=1, ADDED_PER_HOUSEHOLD=1
+        caps_module, ALL_PAIRS_LIMIT=0, BEST_PER_KIND=1, ADDED_PER_HOUSEHOLD=1, _CHUNK_PAIRS=3
     ):
         result = solve(instance, policy)
     assignment = _placed(result)
@@ -281,7 +282,6 @@ def test_branch_and_bound_cases_reach_the_brute_force_optimum(seed: int) -> None
 def test_first_columns_are_each_households_best_per_kind_by_tiers_then_unit(
     packed: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matching.bench import generate_instance
     from matching.candidates import feasible_pairs, prepare
     from matching.costs import TierCosts
 
@@ -310,3 +310,16 @@ def test_first_columns_are_each_households_best_per_kind_by_tiers_then_unit(
         for _, _, index in sorted(options)[: caps_module.BEST_PER_KIND]
     )
     assert found.tolist() == expected
+
+
+def test_pricing_by_chunks_changes_nothing() -> None:
+    """Pricing runs over every pair in chunks (for memory at national scale): on a generated
+    instance with column generation, chunks of 1,000 pairs and one chunk give the same run."""
+    instance = generate_instance(households=500, units=500, seed=3)
+    policy = _with_caps(PlacementCap(scope="building", max_households=1))
+    with mock.patch.multiple(caps_module, ALL_PAIRS_LIMIT=0, _CHUNK_PAIRS=1_000):
+        chunked = solve(instance, policy)
+    with mock.patch.multiple(caps_module, ALL_PAIRS_LIMIT=0, _CHUNK_PAIRS=1 << 30):
+        whole = solve(instance, policy)
+    assert "HiGHS" in whole.solver.name
+    assert chunked.model_dump(exclude={"timings"}) == whole.model_dump(exclude={"timings"})
