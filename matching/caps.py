@@ -255,7 +255,6 @@ def solve_with_caps(
             relaxed_value, dual = model.solve_relaxation(stage)
             unit_dual = dual[n_h : n_h + n_u].copy()
             np.add.at(unit_dual, group_unit, dual[n_h + n_u + group_row])
-            value_duals = [dual[n_fixed_rows + index] for index in range(len(earlier))]
             reduced = _reduced_costs(
                 pairs=pairs,
                 coefficient=coefficient,
@@ -263,7 +262,10 @@ def solve_with_caps(
                 unit_dual=unit_dual,
                 family_dual=dual[n_h + n_u + n_groups],
                 is_family_pair=is_family_pair,
-                value_rows=[(d, c) for d, (c, _, _) in zip(value_duals, earlier, strict=True)],
+                value_rows=[
+                    (dual[n_fixed_rows + index], coefficient_all)
+                    for index, (coefficient_all, _, _) in enumerate(earlier)
+                ],
             )
             # A lower bound over every allowed pair, priced out or not (Lagrangian): a household
             # takes at most one pair, so its most negative reduced cost is all it can add.
