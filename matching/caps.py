@@ -41,7 +41,7 @@ from matching.instance import Instance
 from matching.policies import Policy, TierName
 from matching.result import SolverStatus
 from matching.segments import concatenated_ranges, sorted_by_group
-from matching.threads import map_in_threads
+from matching.threads import blocks, map_in_threads
 
 IntArray = npt.NDArray[np.int64]
 
@@ -270,7 +270,7 @@ def solve_with_caps(
             # A lower bound over every allowed pair, priced out or not (Lagrangian): a household
             # takes at most one pair, so its most negative reduced cost is all it can add.
             most_negative = np.zeros(n_h)
-            for chunk in _chunks(n_pairs):
+            for chunk in blocks(n_pairs, largest=_CHUNK_PAIRS):
                 keep = allowed[chunk]
                 np.minimum.at(most_negative, pairs.household[chunk][keep], reduced[chunk][keep])
             lagrangian = relaxed_value + float(most_negative.sum())
@@ -317,7 +317,7 @@ def solve_with_caps(
         # cost over its household's most negative one) plus |dual| for each unit of slack in a
         # row. Pairs, or slack, costing more than the gap cannot be in any such solution.
         gap = value - lagrangian + _tolerance(lagrangian)
-        for chunk in _chunks(n_pairs):
+        for chunk in blocks(n_pairs, largest=_CHUNK_PAIRS):
             allowed[chunk] &= reduced[chunk] - most_negative[pairs.household[chunk]] <= gap
         in_columns &= allowed
         model.close_pairs(~allowed)
@@ -369,12 +369,6 @@ def _ceil(value: float) -> int:
 _CHUNK_PAIRS = 1 << 20
 
 
-def _chunks(length: int) -> list[slice]:
-    return [
-        slice(start, min(start + _CHUNK_PAIRS, length)) for start in range(0, length, _CHUNK_PAIRS)
-    ]
-
-
 def _reduced_costs(
     *,
     pairs: Pairs,
@@ -400,7 +394,7 @@ def _reduced_costs(
             part -= value_dual * value_coefficient[chunk]
         reduced[chunk] = part
 
-    map_in_threads(fill, _chunks(len(reduced)))
+    map_in_threads(fill, blocks(len(reduced), largest=_CHUNK_PAIRS))
     return reduced
 
 

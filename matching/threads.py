@@ -39,9 +39,12 @@ def map_in_threads(function: Callable[[_Item], _Result], items: Iterable[_Item])
         return list(pool.map(function, work))
 
 
-def blocks(length: int, *, smallest: int = 1 << 19) -> list[slice]:
+def blocks(length: int, *, smallest: int = 1 << 19, largest: int | None = None) -> list[slice]:
     """`range(length)` cut into one contiguous slice per thread, each at least `smallest` long
-    (thread start-up and joining cost more than the work below that)."""
+    (thread start-up and joining cost more than the work below that), and into more slices when
+    that keeps each at most `largest` long (bounding the temporaries a slice's work makes)."""
     pieces = max(1, min(thread_count(), length // max(smallest, 1)))
+    if largest is not None:
+        pieces = max(pieces, -(-length // max(largest, 1)))
     bounds = [length * piece // pieces for piece in range(pieces + 1)]
     return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]

@@ -10,7 +10,7 @@ from matching import solve
 from matching.bench import generate_instance
 from matching.candidates import feasible_pairs, prepare
 from matching.policies import DEFAULT_POLICY
-from matching.threads import map_in_threads, thread_count
+from matching.threads import blocks, map_in_threads, thread_count
 
 
 def test_map_in_threads_keeps_input_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,6 +19,24 @@ def test_map_in_threads_keeps_input_order(monkeypatch: pytest.MonkeyPatch) -> No
     assert map_in_threads(lambda x: x * x, range(50)) == [x * x for x in range(50)]
     monkeypatch.setenv("ONDERDAK_THREADS", "1")
     assert map_in_threads(lambda x: -x, [3, 1, 2]) == [-3, -1, -2]
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+@pytest.mark.parametrize("length", [0, 1, 7, 1_000, 200_001])
+@pytest.mark.parametrize("largest", [None, 2, 1_000, 1 << 16])
+def test_blocks_cover_the_range_in_order(
+    threads: str, length: int, largest: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONDERDAK_THREADS", threads)
+    pieces = blocks(length, smallest=100, largest=largest)
+    # One after another from 0 to `length`, none empty unless the range is.
+    bounds = [0, *(piece.stop for piece in pieces)]
+    assert [piece.start for piece in pieces] == bounds[:-1]
+    assert bounds[-1] == length
+    assert all(piece.stop > piece.start for piece in pieces) or length == 0
+    assert len(pieces) <= max(1, int(threads), 0 if largest is None else -(-length // largest))
+    if largest is not None:
+        assert all(piece.stop - piece.start <= largest for piece in pieces)
 
 
 def test_feasible_pairs_do_not_depend_on_the_thread_count(
