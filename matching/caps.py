@@ -63,10 +63,13 @@ class CapGroup:
     max_households: int
     # Households held there by fixed pairs (offers out or accepted): they count.
     fixed_households: int
+    # Households in the group's units outside the instance (`Instance.held_elsewhere`).
+    held_elsewhere: int = 0
 
     @property
     def room(self) -> int:
-        return max(0, self.max_households - self.fixed_households)
+        """New placements the cap still allows in the group."""
+        return max(0, self.max_households - self.fixed_households - self.held_elsewhere)
 
 
 def cap_groups(*, instance: Instance, prepared: Prepared, policy: Policy) -> list[CapGroup]:
@@ -76,6 +79,7 @@ def cap_groups(*, instance: Instance, prepared: Prepared, policy: Policy) -> lis
     unit_by_id = {unit.id: unit for unit in instance.units}
     units_in_order = [unit_by_id[unit_id] for unit_id in prepared.unit_ids]
     fixed_units = set(prepared.fixed_unit.tolist())
+    held_elsewhere = {(h.scope, h.group): h.households for h in instance.held_elsewhere}
     groups: list[CapGroup] = []
     for cap in policy.placement_caps:
         members: dict[str, list[int]] = defaultdict(list)
@@ -102,6 +106,7 @@ def cap_groups(*, instance: Instance, prepared: Prepared, policy: Policy) -> lis
                     units=units,
                     max_households=cap.max_households,
                     fixed_households=sum(1 for u in units.tolist() if u in fixed_units),
+                    held_elsewhere=held_elsewhere.get((cap.scope, value), 0),
                 )
             )
     return groups
@@ -128,7 +133,7 @@ def full_groups_of_units(
     """Each unit that is free but sits in a group already at its cap → that group (the first)."""
     blocked: dict[int, CapGroup] = {}
     for group in groups:
-        placed = int((household_of_unit[group.units] >= 0).sum())
+        placed = int((household_of_unit[group.units] >= 0).sum()) + group.held_elsewhere
         if placed >= group.max_households:
             for unit in group.units[household_of_unit[group.units] < 0].tolist():
                 blocked.setdefault(unit, group)

@@ -607,8 +607,9 @@ class Explainer:
 
 def _cap_text(group: CapGroup) -> str:
     return (
-        f"it is free, but {group.label} already has {group.max_households} household(s) "
-        "placed, the most the policy's placement cap allows"
+        f"it is free, but {group.label} is full: the policy's placement cap allows "
+        f"{group.max_households} household(s) there, and at least that many are placed or "
+        "offered already"
     )
 
 

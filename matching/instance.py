@@ -99,6 +99,24 @@ class Pair(_Input):
     unit_id: Identifier
 
 
+# The unit groups a placement cap can count in (each unit names its own, see `Unit`).
+CapScope = Literal["building", "neighbourhood", "corporation"]
+
+
+class GroupHolding(_Input):
+    """Households already in a group of units that are not part of this instance.
+
+    A unit that is occupied, or reserved by an offer to a household outside the run, is not
+    offered again, so it is left out of the instance; its household still counts towards a
+    placement cap on the group (e.g. a building that may house one family). The service sends
+    these; standalone use may leave them out.
+    """
+
+    scope: CapScope
+    group: Identifier
+    households: int = Field(ge=1, le=1_000_000)
+
+
 class Instance(_Input):
     """Everything one match run decides over.
 
@@ -116,6 +134,8 @@ class Instance(_Input):
     fixed_pairs: list[Pair] = Field(default_factory=list)
     # Offers once declined: never proposed again.
     excluded_pairs: list[Pair] = Field(default_factory=list)
+    # Households in units outside the instance that placement caps count (see `GroupHolding`).
+    held_elsewhere: list[GroupHolding] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_hold(self) -> Instance:
@@ -133,6 +153,9 @@ class Instance(_Input):
                     raise ValueError(f"{kind} pair: unknown unit {pair.unit_id!r}")
         _require_unique("fixed-pair household", [p.household_id for p in self.fixed_pairs])
         _require_unique("fixed-pair unit", [p.unit_id for p in self.fixed_pairs])
+        _require_unique(
+            "held_elsewhere group", [f"{h.scope} {h.group}" for h in self.held_elsewhere]
+        )
         if {(p.household_id, p.unit_id) for p in self.fixed_pairs} & {
             (p.household_id, p.unit_id) for p in self.excluded_pairs
         }:

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matching.instance import CapScope
+
 # The tiers a policy can order. `placement` is always first: an eviction must never end in
 # homelessness when a feasible unit exists, and families with children count first.
 TierName = Literal["placement", "school_and_waiting", "school_trips", "waiting", "fit"]
@@ -34,15 +36,15 @@ class SchoolTripLimits(BaseModel):
         }[school_level]
 
 
-CapScope = Literal["building", "neighbourhood", "corporation"]
 
 
 class PlacementCap(BaseModel):
     """At most `max_households` households placed in each group of units of `scope`.
 
     With `group`, only in that one group (e.g. one neighbourhood under pressure); without it, in
-    every group of the scope. Households already holding an offer or a placement there (fixed
-    pairs) count. Every cap applies, so the tightest one binds. Caps keep vulnerable households
+    every group of the scope. Households already holding an offer or a placement there count:
+    those in the instance's units as fixed pairs, those in units outside it by the instance's
+    `held_elsewhere`. Every cap applies, so the tightest one binds. Caps keep vulnerable households
     from being concentrated in one building or area, or set a quota per corporation.
     """
 

@@ -107,9 +107,11 @@ def tier_values(instance: Instance, policy: Policy, assignment: dict[str, str]) 
 
 
 def cap_excess(instance: Instance, policy: Policy, assignment: dict[str, str]) -> int:
-    """New placements beyond what each capped group's cap (less its fixed pairs) allows."""
+    """New placements beyond what each capped group's cap allows, less its fixed pairs and the
+    households held in its units outside the instance."""
     units = {u.id: u for u in instance.units}
     fixed = {p.household_id: p.unit_id for p in instance.fixed_pairs}
+    held_elsewhere = {(h.scope, h.group): h.households for h in instance.held_elsewhere}
     excess = 0
     for cap in policy.placement_caps:
         fixed_in: Counter[str] = Counter()
@@ -120,7 +122,8 @@ def cap_excess(instance: Instance, policy: Policy, assignment: dict[str, str]) -
                 continue
             (fixed_in if fixed.get(household_id) == unit_id else new_in)[group] += 1
         for group, count in new_in.items():
-            excess += max(0, count - max(0, cap.max_households - fixed_in[group]))
+            held = fixed_in[group] + held_elsewhere.get((cap.scope, group), 0)
+            excess += max(0, count - max(0, cap.max_households - held))
     return excess
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from matching import Instance, Policy, get_builtin_policy, solve
 from matching import caps as caps_module
 from matching.bench import generate_instance
-from matching.instance import Pair, Unit
+from matching.instance import GroupHolding, Pair, Unit
 from matching.policies import PlacementCap
 from matching.result import MatchingResult
 from tests.matching.factories import child, household, unit
@@ -114,6 +114,45 @@ def test_fixed_pairs_count_towards_a_cap() -> None:
     assert result.unmatched[0].reason == "cap_reached"
 
 
+def test_households_held_outside_the_instance_count_towards_a_cap() -> None:
+    # Building A may house two households and already houses one in a unit the run does not
+    # see (occupied): only one of the families gets a place there, the one that loses most
+    # by moving (F2: 10 km instead of 1).
+    instance = _two_families_one_building().model_copy(
+        update={"held_elsewhere": [GroupHolding(scope="building", group="A", households=1)]}
+    )
+    policy = _with_caps(PlacementCap(scope="building", max_households=2))
+    assert set(_placed(solve(instance.model_copy(update={"held_elsewhere": []}), policy))) == {
+        "F1",
+        "F2",
+    }
+    result = solve(instance, policy)
+    assert _placed(result) == {"F1": "B1", "F2": "A1"}
+    assert result.solver.cap_excess == 0
+    (f1,) = [p for p in result.proposals if p.household_id == "F1"]
+    assert f1.best_alternative is not None and f1.best_alternative.unit_id == "A2"
+    assert "building A is full" in f1.best_alternative.reason
+    # Held in another building (or another scope) it changes nothing.
+    for elsewhere in (
+        GroupHolding(scope="building", group="B", households=1),
+        GroupHolding(scope="neighbourhood", group="A", households=5),
+    ):
+        other = solve(instance.model_copy(update={"held_elsewhere": [elsewhere]}), policy)
+        assert _placed(other) == {"F1": "A2", "F2": "A1"}
+
+
+def test_a_group_held_elsewhere_listed_twice_is_rejected() -> None:
+    with pytest.raises(ValueError, match="duplicate held_elsewhere group"):
+        Instance(
+            households=[household(id="H")],
+            units=[_in("A", id="A1")],
+            held_elsewhere=[
+                GroupHolding(scope="building", group="A", households=1),
+                GroupHolding(scope="building", group="A", households=2),
+            ],
+        )
+
+
 def test_crossing_caps_families_still_come_first() -> None:
     # A corporation cap crosses the building caps: the MIP keeps both, placing the family.
     instance = Instance(
@@ -146,7 +185,7 @@ def test_a_cap_listed_twice_is_rejected() -> None:
         _with_caps(cap, cap).model_validate(_with_caps(cap, cap).model_dump())
 
 
-def _random_groups(instance: Instance, seed: int) -> Instance:
+def _random_groups(instance: Instance, seed: int, *, held_elsewhere: bool = False) -> Instance:
     rng = random.Random(seed)
     units = [
         u.model_copy(
@@ -158,7 +197,17 @@ def _random_groups(instance: Instance, seed: int) -> Instance:
         )
         for u in instance.units
     ]
-    return instance.model_copy(update={"units": units})
+    if not held_elsewhere:
+        return instance.model_copy(update={"units": units})
+    # Now and then a building or corporation already houses someone outside the instance (its
+    # own generator: the groups stay those of the seed).
+    held = random.Random(f"held {seed}")
+    holdings = [
+        GroupHolding(scope=scope, group=group, households=held.randint(1, 2))
+        for scope, group in (("building", "b0"), ("building", "b1"), ("corporation", "c1"))
+        if held.random() < 0.3
+    ]
+    return instance.model_copy(update={"units": units, "held_elsewhere": holdings})
 
 
 def _random_capped(
@@ -169,11 +218,14 @@ def _random_capped(
     *,
     households: int = 5,
     units: int = 4,
+    held_elsewhere: bool = False,
 ) -> tuple[Instance, Policy]:
     """A small random instance in random groups, and a policy capping buildings and
     corporations: small enough for the brute-force reference."""
     instance = _random_groups(
-        random_instance(seed, max_households=households, max_units=units), seed
+        random_instance(seed, max_households=households, max_units=units),
+        seed,
+        held_elsewhere=held_elsewhere,
     )
     policy = _with_caps(
         PlacementCap(scope="building", max_households=building_cap),
@@ -193,7 +245,9 @@ def _random_capped(
 def test_capped_tiers_match_brute_force(
     seed: int, policy_name: str, building_cap: int, corporation_cap: int
 ) -> None:
-    instance, policy = _random_capped(seed, policy_name, building_cap, corporation_cap)
+    instance, policy = _random_capped(
+        seed, policy_name, building_cap, corporation_cap, held_elsewhere=True
+    )
     result = solve(instance, policy)
     assignment = _placed(result)
     assert capped_key(instance, policy, assignment) == brute_force_capped_optimum(instance, policy)
@@ -239,7 +293,7 @@ def test_column_generation_reaches_the_brute_force_optimum_when_it_claims_one(
     # Every instance goes through column generation from one column per household and kind,
     # one more per household and round: the Lagrangian bound must prove what it claims.
     instance, policy = _random_capped(
-        seed, policy_name, building_cap, corporation_cap, households=6, units=5
+        seed, policy_name, building_cap, corporation_cap, households=6, units=5, held_elsewhere=True
     )
     with mock.patch.multiple(
         caps_module, ALL_PAIRS_LIMIT=0, BEST_PER_KIND=1, ADDED_PER_HOUSEHOLD=1, _CHUNK_PAIRS=3
