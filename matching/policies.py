@@ -36,8 +36,6 @@ class SchoolTripLimits(BaseModel):
         }[school_level]
 
 
-
-
 class PlacementCap(BaseModel):
     """At most `max_households` households placed in each group of units of `scope`.
 

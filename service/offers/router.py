@@ -80,8 +80,9 @@ def make_hand_offer(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """An offer by hand (household + unit, with a reason). It passes the same hard rules as a
-    run, unless named rules are overridden with a reason: recorded, audited and reported in the
-    children's-rights check of every later run."""
+    run, and the policy's placement caps (households already in the unit's building,
+    neighbourhood or corporation count), unless named rules are overridden with a reason:
+    recorded, audited and reported in the children's-rights check of every later run."""
 
     def create() -> tuple[int, OfferRead, dict[str, str]]:
         with service.conflicts_as_409():

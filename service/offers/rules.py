@@ -1,7 +1,9 @@
 """Which hard rules a hand offer breaks, decided by the engine's own rule code.
 
 The engine reports, per household, the first rule each unit fails. For one household and one
-unit, lifting each failed rule in turn and asking again lists every rule the pair breaks.
+unit, lifting each failed rule in turn and asking again lists every rule the pair breaks. Then
+the policy's placement caps: `placement_cap` when one more household would put a capped group
+of the unit over its cap (the engine's own cap groups, counting the households already there).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import date
 
 from matching import Instance, Policy
 from matching.candidates import prepare, rule_failures
+from matching.caps import cap_groups
 from matching.instance import NEEDS
 
 # Rules the engine checks that a hand offer can break (the fixed-pair rule is the database's).
@@ -48,7 +51,12 @@ def _lift(instance: Instance, rule: str) -> Instance:
 
 
 def broken_rules(*, instance: Instance, policy: Policy) -> list[str]:
-    """Every hard rule the instance's one pair breaks, in the engine's rule order."""
+    """Every hard rule the instance's one pair breaks, in the engine's rule order, then
+    `placement_cap` when the unit sits in a group already at its cap."""
+    groups = cap_groups(
+        instance=instance, prepared=prepare(instance=instance, policy=policy), policy=policy
+    )
+    over_a_cap = ["placement_cap"] if any(group.room == 0 for group in groups) else []
     broken: list[str] = []
     for _ in _LIFTABLE:
         failures = rule_failures(prepared=prepare(instance=instance, policy=policy), household=0)
@@ -57,4 +65,4 @@ def broken_rules(*, instance: Instance, policy: Policy) -> list[str]:
             break
         broken.append(failing[0])
         instance = _lift(instance, failing[0])
-    return broken
+    return broken + over_a_cap

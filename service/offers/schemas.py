@@ -28,6 +28,9 @@ OverridableRule = Literal[
     "safety_exclusion",
     "school_trip",
     "declined_before",
+    # Not a hard rule but the policy's: the unit's building, neighbourhood or corporation is
+    # already at its placement cap.
+    "placement_cap",
 ]
 
 
@@ -96,8 +99,12 @@ class HandOfferCreate(InputModel):
     reason: Reason = Field(description="Why this offer, by hand.")
     override_rules: list[OverridableRule] = Field(
         default_factory=list,
-        max_length=7,
-        description="Hard rules this offer may break; reported in the children's-rights check.",
+        max_length=8,
+        description=(
+            "Hard rules this offer may break, and `placement_cap` when the unit's building, "
+            "neighbourhood or corporation is already at the policy's cap; reported in the "
+            "children's-rights check."
+        ),
     )
     override_reason: Reason | None = None
 

@@ -826,8 +826,9 @@ def end_placement(
 
 
 def make_hand_offer(session: Session, *, principal: Principal, data: HandOfferCreate) -> Offer:
-    """A desk's own offer: the same hard rules as a run, unless named rules are overridden with
-    a reason (recorded on the offer and reported in the children's-rights check)."""
+    """A desk's own offer: the same hard rules and placement caps as a run, unless named rules
+    are overridden with a reason (recorded on the offer and reported in the children's-rights
+    check)."""
     from service.policies import service as policies
     from service.runs.instance import build_pair_instance
 

@@ -5,7 +5,8 @@ Who takes part:
   emergency unit stays a candidate, for transitional units only (moving on is their point);
 - the available units in scope;
 - offers already out, as fixed pairs (their household and unit, when both are in scope);
-- pairs once declined, as excluded pairs.
+- pairs once declined, as excluded pairs;
+- under placement caps, how many households hold the other units of each capped group.
 School trips come from PostGIS: only the pairs within each child's limit are supplied.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +33,7 @@ from matching import (
     SafetyExclusion,
     Unit,
 )
-from matching.instance import Need
+from matching.instance import CapScope, GroupHolding, Need
 from service.households import service as households
 from service.households.models import Household as HouseholdRow
 from service.households.models import HouseholdStatus
@@ -141,6 +143,43 @@ def unit_groups(unit: UnitRow) -> dict[str, str]:
     }
 
 
+def held_elsewhere(
+    session: Session, *, units: Sequence[UnitRow], policy: Policy
+) -> list[GroupHolding]:
+    """For each group of `units` that the policy caps: the households holding its other units.
+
+    Those units (reserved by an open offer, or occupied) are not in the instance, yet their
+    households count towards the cap, whichever municipality's desk placed them. A household
+    that takes part while it lives in an emergency unit counts there too, although moving on
+    would free that place: a cap stays on the safe side.
+    """
+    scopes: list[CapScope] = sorted({cap.scope for cap in policy.placement_caps})
+    if not scopes or not units:
+        return []
+    groups_of = {unit.id: unit_groups(unit) for unit in units}
+    capped = {(scope, groups[scope]) for groups in groups_of.values() for scope in scopes}
+    counts: Counter[tuple[CapScope, str]] = Counter()
+    for held in repository.held_units(
+        session,
+        postcode_areas=(
+            {u.postcode[:4] for u in units}
+            if {"building", "neighbourhood"} & set(scopes)
+            else set()
+        ),
+        corporation_codes={u.corporation.code for u in units} if "corporation" in scopes else set(),
+    ):
+        if held.id in groups_of:
+            continue  # in the instance: a fixed pair when held, counted by the engine
+        groups = unit_groups(held)
+        counts.update(
+            (scope, groups[scope]) for scope in scopes if (scope, groups[scope]) in capped
+        )
+    return [
+        GroupHolding(scope=scope, group=group, households=n)
+        for (scope, group), n in sorted(counts.items())
+    ]
+
+
 def build_pair_instance(
     session: Session, *, household: HouseholdRow, unit_id: uuid.UUID, policy: Policy, today: date
 ) -> Instance:
@@ -172,6 +211,7 @@ def build_pair_instance(
             if unit_id in declined
             else []
         ),
+        held_elsewhere=held_elsewhere(session, units=[point.unit], policy=policy),
     )
 
 
@@ -272,6 +312,7 @@ def build_instance(
         school_trip_km={child: dict(sorted(t.items())) for child, t in sorted(trips.items())},
         fixed_pairs=fixed,
         excluded_pairs=excluded,
+        held_elsewhere=held_elsewhere(session, units=[p.unit for p in units], policy=policy),
     )
     arrival = sorted(taking_part, key=lambda h: (h.created_at, str(h.id)))
     return BuiltInstance(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Float, Numeric, String, case, cast, func, select
+from sqlalchemy import ARRAY, Connection, Float, Numeric, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from matching.policies import SchoolTripLimits
 from service.core.pagination import keyset_page
 from service.households.models import Child, Household, HouseholdStatus
 from service.offers.models import Offer, OfferStatus, Placement, PlacementStatus
+from service.reference.models import Corporation
 from service.runs.models import MatchRun
 from service.schools.models import School
 from service.units.models import Unit, UnitStatus
@@ -103,6 +104,33 @@ def units_in_scope(session: Session, *, municipalities: Sequence[str]) -> list[U
         .order_by(Unit.id)
     ).all()
     return [UnitPoint(unit=row[0], longitude=row[1], latitude=row[2]) for row in rows]
+
+
+def held_units(
+    session: Session, *, postcode_areas: Collection[str], corporation_codes: Collection[str]
+) -> list[Unit]:
+    """Units held by an open offer or a running placement (reserved or occupied) in these
+    four-digit postcode areas or of these corporations, in any municipality: what placement
+    caps on their buildings, neighbourhoods and corporations count."""
+    if not postcode_areas and not corporation_codes:
+        return []
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(
+                Unit.status.in_([UnitStatus.RESERVED.value, UnitStatus.OCCUPIED.value]),
+                or_(
+                    func.substr(Unit.postcode, 1, 4).in_(sorted(postcode_areas)),
+                    Unit.corporation_id.in_(
+                        select(Corporation.id).where(
+                            Corporation.code.in_(sorted(corporation_codes))
+                        )
+                    ),
+                ),
+            )
+            .order_by(Unit.id)
+        ).unique()
+    )
 
 
 def unit_point(session: Session, *, unit_id: uuid.UUID) -> UnitPoint:

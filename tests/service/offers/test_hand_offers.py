@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from service.households.models import Household
 from service.offers import service as offers
 from service.offers.models import Offer
 from service.units.models import Unit
-from tests.factories import AMSTERDAM, make_municipality
+from tests.factories import AMSTERDAM, make_municipality, make_unit
 from tests.service.conftest import TokenFactory
 from tests.service.runs.scenario import FAR, bearer, homeless_family, unit_at
 
@@ -54,6 +56,52 @@ def test_a_hand_offer_that_keeps_the_rules_reserves_the_unit(
         headers=desk,
     )
     assert second.status_code == 409
+
+
+def test_a_hand_offer_into_a_building_at_its_cap_needs_a_named_override(
+    client: TestClient, db_session: Session, desk: dict[str, str]
+) -> None:
+    # The default policy's new version allows one household per building; Damrak 1 has one.
+    capped = client.post(
+        "/v1/policies",
+        json={
+            "name": "default",
+            "parameters": {"placement_caps": [{"scope": "building", "max_households": 1}]},
+        },
+    )
+    assert capped.status_code == 201, capped.text
+    family = homeless_family(db_session, case_reference="A")
+    other_family = homeless_family(db_session, case_reference="B")
+    make_unit(db_session, reference="LIVED-IN", status="occupied", available_from=date(2025, 1, 1))
+    free = unit_at(db_session, reference="U-1")
+    elsewhere = make_unit(
+        db_session, reference="V-1", postcode="1013 CD", available_from=date(2025, 1, 1)
+    )
+    db_session.commit()
+    body = {"household_id": str(family.id), "unit_id": str(free.id), "reason": "urgent"}
+
+    refused = client.post("/v1/offers", json=body, headers=desk)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["broken_rules"] == ["placement_cap"]
+    assert [e["field"] for e in refused.json()["errors"]] == ["body.override_rules"]
+    assert "placement_cap" in refused.json()["errors"][0]["message"]
+    db_session.expire_all()
+    assert db_session.get(Unit, free.id).status == "available"  # type: ignore[union-attr]
+    # Another building is fine without an override.
+    other = client.post(
+        "/v1/offers",
+        json={**body, "household_id": str(other_family.id), "unit_id": str(elsewhere.id)},
+        headers=desk,
+    )
+    assert other.status_code == 201, other.text
+
+    overridden = client.post(
+        "/v1/offers",
+        json={**body, "override_rules": ["placement_cap"], "override_reason": "no other unit"},
+        headers=desk,
+    )
+    assert overridden.status_code == 201, overridden.text
+    assert overridden.json()["overridden_rules"] == ["placement_cap"]
 
 
 def test_a_hand_offer_breaking_a_rule_needs_a_named_override(

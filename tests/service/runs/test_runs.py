@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -23,7 +23,7 @@ from service.runs.settings import RunSettings
 from service.units import service as units
 from service.units.models import Unit
 from service.units.schemas import UnitUpdate
-from tests.factories import AMSTERDAM, make_municipality
+from tests.factories import AMSTERDAM, make_municipality, make_unit
 from tests.service.conftest import TokenFactory
 from tests.service.runs.scenario import FAR, UTRECHT, bearer, homeless_family, unit_at
 
@@ -508,6 +508,60 @@ def test_a_policy_cap_per_building_spreads_placements(
     assert unmatched["items"][0]["household_id"] == str(single.id)
     assert unmatched["items"][0]["reason"] == "cap_reached"
     assert "building 1012 AB 1" in unmatched["items"][0]["explanation"]
+
+
+def test_a_building_cap_counts_the_households_already_living_there(
+    client: TestClient, db_session: Session, make_token: TokenFactory
+) -> None:
+    # Damrak 1, 1012 AB may house two households and already houses one, in a unit no run sees
+    # (occupied). Two new households fit best in its two free units (V-1 elsewhere has
+    # bedrooms to spare), but only one may go there.
+    homeless_family(db_session, case_reference="A", days_waiting=300, children=0)
+    homeless_family(db_session, case_reference="B", days_waiting=20, children=0)
+    make_unit(db_session, reference="LIVED-IN", status="occupied", available_from=date(2025, 1, 1))
+    building = {
+        str(make_unit(db_session, reference=r, available_from=date(2025, 1, 1)).id)
+        for r in ("U-1", "U-2")
+    }
+    other_building = make_unit(
+        db_session, reference="V-1", postcode="1013 CD", bedrooms=4, available_from=date(2025, 1, 1)
+    )
+    created = client.post(
+        "/v1/policies",
+        json={
+            "name": "two-per-building",
+            "parameters": {"placement_caps": [{"scope": "building", "max_households": 2}]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    headers = _desk(make_token)
+
+    run = _preview(client, headers, policy="two-per-building")
+
+    proposals = client.get(f"/v1/match-runs/{run['id']}/proposals", headers=headers).json()
+    placed_units = [p["unit_id"] for p in proposals["items"]]
+    assert len(placed_units) == 2
+    assert len(building & set(placed_units)) == 1 and str(other_building.id) in placed_units
+
+    # Another corporation's unit in the same building, reserved for a household outside this
+    # desk's run: it counts too, and the building is full.
+    make_unit(
+        db_session,
+        corporation="eigen-haard",
+        reference="THEIRS",
+        status="reserved",
+        available_from=date(2025, 1, 1),
+    )
+    db_session.commit()
+    full = _preview(client, headers, policy="two-per-building")
+    summary = full["summary"]
+    assert isinstance(summary, dict)
+    assert summary["proposals"] == 1 and summary["unmatched"] == 1
+    proposals = client.get(f"/v1/match-runs/{full['id']}/proposals", headers=headers).json()
+    assert [p["unit_id"] for p in proposals["items"]] == [str(other_building.id)]
+    unmatched = client.get(f"/v1/match-runs/{full['id']}/unmatched", headers=headers).json()
+    assert unmatched["items"][0]["reason"] == "cap_reached"
+    assert "building 1012 AB 1 is full" in unmatched["items"][0]["explanation"]
 
 
 def test_flats_share_a_building_and_postcode_areas_are_neighbourhoods(
