@@ -18,7 +18,7 @@ from service.offers.models import Offer
 from service.units.models import Unit
 from tests.factories import AMSTERDAM, make_municipality, make_unit
 from tests.service.conftest import TokenFactory
-from tests.service.runs.scenario import FAR, bearer, homeless_family, unit_at
+from tests.service.runs.scenario import FAR, bearer, homeless_family, post_building_cap, unit_at
 
 
 @pytest.fixture(autouse=True)
@@ -62,14 +62,7 @@ def test_a_hand_offer_into_a_building_at_its_cap_needs_a_named_override(
     client: TestClient, db_session: Session, desk: dict[str, str]
 ) -> None:
     # The default policy's new version allows one household per building; Damrak 1 has one.
-    capped = client.post(
-        "/v1/policies",
-        json={
-            "name": "default",
-            "parameters": {"placement_caps": [{"scope": "building", "max_households": 1}]},
-        },
-    )
-    assert capped.status_code == 201, capped.text
+    post_building_cap(client, policy="default", max_households=1)
     family = homeless_family(db_session, case_reference="A")
     other_family = homeless_family(db_session, case_reference="B")
     make_unit(db_session, reference="LIVED-IN", status="occupied", available_from=date(2025, 1, 1))

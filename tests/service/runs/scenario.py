@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from service.core.time import today_amsterdam
@@ -67,3 +68,17 @@ def unit_at(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def post_building_cap(client: TestClient, *, policy: str, max_households: int) -> None:
+    """A new version of `policy` that places at most `max_households` households per building."""
+    created = client.post(
+        "/v1/policies",
+        json={
+            "name": policy,
+            "parameters": {
+                "placement_caps": [{"scope": "building", "max_households": max_households}]
+            },
+        },
+    )
+    assert created.status_code == 201, created.text

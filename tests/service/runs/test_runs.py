@@ -25,7 +25,14 @@ from service.units.models import Unit
 from service.units.schemas import UnitUpdate
 from tests.factories import AMSTERDAM, make_municipality, make_unit
 from tests.service.conftest import TokenFactory
-from tests.service.runs.scenario import FAR, UTRECHT, bearer, homeless_family, unit_at
+from tests.service.runs.scenario import (
+    FAR,
+    UTRECHT,
+    bearer,
+    homeless_family,
+    post_building_cap,
+    unit_at,
+)
 
 
 def _desk(make_token: TokenFactory, *municipalities: str) -> dict[str, str]:
@@ -487,14 +494,7 @@ def test_a_policy_cap_per_building_spreads_placements(
     single = homeless_family(db_session, case_reference="B", days_waiting=300, children=0)
     unit_at(db_session, reference="U-1")
     unit_at(db_session, reference="U-2")
-    created = client.post(
-        "/v1/policies",
-        json={
-            "name": "spread",
-            "parameters": {"placement_caps": [{"scope": "building", "max_households": 1}]},
-        },
-    )
-    assert created.status_code == 201, created.text
+    post_building_cap(client, policy="spread", max_households=1)
     headers = _desk(make_token)
 
     run = _preview(client, headers, policy="spread")
@@ -526,14 +526,7 @@ def test_a_building_cap_counts_the_households_already_living_there(
     other_building = make_unit(
         db_session, reference="V-1", postcode="1013 CD", bedrooms=4, available_from=date(2025, 1, 1)
     )
-    created = client.post(
-        "/v1/policies",
-        json={
-            "name": "two-per-building",
-            "parameters": {"placement_caps": [{"scope": "building", "max_households": 2}]},
-        },
-    )
-    assert created.status_code == 201, created.text
+    post_building_cap(client, policy="two-per-building", max_households=2)
     headers = _desk(make_token)
 
     run = _preview(client, headers, policy="two-per-building")
