@@ -324,7 +324,9 @@ def measure_school_trips_km(
 def lock_pairs(
     session: Session, *, unit_ids: Sequence[uuid.UUID], household_ids: Sequence[uuid.UUID]
 ) -> None:
-    """Lock units, then households, each in id order (the workflow's one lock order)."""
+    """Lock units, then households, each in id order (the workflow's one lock order; paths
+    that make offers under placement caps lock the capped groups before, see
+    `lock_cap_groups`)."""
     repository.lock_units(session, unit_ids=unit_ids)
     repository.lock_households(session, household_ids=household_ids)
 
@@ -830,7 +832,7 @@ def make_hand_offer(session: Session, *, principal: Principal, data: HandOfferCr
     are overridden with a reason (recorded on the offer and reported in the children's-rights
     check)."""
     from service.policies import service as policies
-    from service.runs.instance import build_pair_instance
+    from service.runs.instance import build_pair_instance, lock_cap_groups
 
     household = repository.get_household(session, data.household_id)
     if household is None or not principal.sees_municipality(household.municipality_code):
@@ -838,11 +840,15 @@ def make_hand_offer(session: Session, *, principal: Principal, data: HandOfferCr
             f"Household {data.household_id} does not exist.",
             errors=[FieldError(field="body.household_id", message="unknown household")],
         )
-    if session.get(Unit, data.unit_id) is None:
+    unit = session.get(Unit, data.unit_id)
+    if unit is None:
         raise Invalid(
             f"Unit {data.unit_id} does not exist.",
             errors=[FieldError(field="body.unit_id", message="unknown unit")],
         )
+    policy = policies.resolve_policy(session, reference=None)
+    engine_policy = policies.engine_policy(policy)
+    lock_cap_groups(session, units=[unit], policy=engine_policy)
     lock_pairs(session, unit_ids=[data.unit_id], household_ids=[data.household_id])
     household = _locked_household(session, data.household_id)
     if household.status not in (
@@ -854,8 +860,6 @@ def make_hand_offer(session: Session, *, principal: Principal, data: HandOfferCr
             f"Household {household.id} is {household.status}; it cannot get an offer now.",
             extensions={"household_status": household.status},
         )
-    policy = policies.resolve_policy(session, reference=None)
-    engine_policy = policies.engine_policy(policy)
     instance = build_pair_instance(
         session,
         household=household,

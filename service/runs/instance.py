@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from geoalchemy2.shape import to_shape
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matching import (
@@ -178,6 +179,22 @@ def held_elsewhere(
         GroupHolding(scope=scope, group=group, households=n)
         for (scope, group), n in sorted(counts.items())
     ]
+
+
+def lock_cap_groups(session: Session, *, units: Sequence[UnitRow], policy: Policy) -> None:
+    """Serialise the paths that make offers in the same capped groups (runs' commits, hand
+    offers), so each counts the others' offers: a unit lock alone lets two offers on two units
+    of one building both see room for one.
+
+    Transaction-level advisory locks, in sorted order and before any unit lock: groups, then
+    units, then households. Paths that take no group lock never wait for one, so no cycle.
+    """
+    scopes = {cap.scope for cap in policy.placement_caps}
+    keys = sorted(
+        {f"caps:{scope}:{unit_groups(unit)[scope]}" for unit in units for scope in scopes}
+    )
+    for key in keys:
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
 
 def build_pair_instance(

@@ -106,6 +106,13 @@ def units_in_scope(session: Session, *, municipalities: Sequence[str]) -> list[U
     return [UnitPoint(unit=row[0], longitude=row[1], latitude=row[2]) for row in rows]
 
 
+def units_by_id(session: Session, unit_ids: Sequence[uuid.UUID]) -> list[Unit]:
+    """The units, without locking them (their groups are all a caller reads)."""
+    if not unit_ids:
+        return []
+    return list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.id)))
+
+
 def held_units(
     session: Session, *, postcode_areas: Collection[str], corporation_codes: Collection[str]
 ) -> list[Unit]:

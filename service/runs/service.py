@@ -35,7 +35,7 @@ from service.policies import service as policies
 from service.reference.service import resolve_municipality
 from service.runs import repository
 from service.runs.baseline import first_come_first_served
-from service.runs.instance import NO_SCHOOL_ID, BuiltInstance, build_instance
+from service.runs.instance import NO_SCHOOL_ID, BuiltInstance, build_instance, lock_cap_groups
 from service.runs.models import MatchRun, RunStatus
 from service.runs.schemas import (
     ChildOverLimit,
@@ -559,8 +559,16 @@ def commit_run(
         raise Invalid("Only the run's own proposals can be left out.", errors=errors)
     chosen = [p for p in new if p.household_id not in left_out]
 
-    # Lock what the offers will change (units before households, each in id order, as every
-    # other workflow path does), then check the inputs are still what the preview saw.
+    # Lock what the offers will change (capped groups, then units, then households, each in
+    # order, as every other workflow path does), then check the inputs are still what the
+    # preview saw.
+    engine_policy = policies.engine_policy(run.policy)
+    if engine_policy.placement_caps:
+        lock_cap_groups(
+            session,
+            units=repository.units_by_id(session, [uuid.UUID(p.unit_id) for p in chosen]),
+            policy=engine_policy,
+        )
     offers.lock_pairs(
         session,
         unit_ids=[uuid.UUID(p.unit_id) for p in chosen],
@@ -570,7 +578,7 @@ def commit_run(
     current = build_instance(
         session,
         municipalities=run.municipalities,
-        policy=policies.engine_policy(run.policy),
+        policy=engine_policy,
         today=today_amsterdam(),
     )
     if current.input_hash != run.input_hash:

@@ -1,0 +1,167 @@
+"""Offers into one capped building at once (two by hand, or a run's commit and one by hand),
+in real concurrent transactions: the building's cap holds."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.auth.principal import SYSTEM
+from service.core.db import make_engine
+from service.core.errors import Conflict, Invalid
+from service.core.migrations import upgrade_to_head
+from service.offers import service as offers
+from service.offers.models import Offer
+from service.offers.schemas import HandOfferCreate
+from service.policies import service as policies
+from service.policies.schemas import PolicyCreate
+from service.runs import service as runs
+from tests.factories import AMSTERDAM, make_municipality, make_unit
+from tests.service.conftest import ScratchDatabases
+from tests.service.runs.scenario import homeless_family
+
+
+@pytest.fixture
+def scratch_factory(scratch_databases: ScratchDatabases) -> Iterator[sessionmaker[Session]]:
+    engine: Engine = make_engine(scratch_databases.create("cap_race"), pool_size=2)
+    upgrade_to_head(engine)
+    yield sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    engine.dispose()
+
+
+def _setup_capped_building(session: Session) -> None:
+    """Amsterdam, and a default policy that places at most one household per building."""
+    make_municipality(session, code=AMSTERDAM, name="Amsterdam")
+    policies.create_policy_version(
+        session,
+        data=PolicyCreate(
+            name="default",
+            parameters={"placement_caps": [{"scope": "building", "max_households": 1}]},
+        ),
+        actor="test",
+    )
+
+
+def test_two_hand_offers_into_a_building_with_room_for_one_make_one_offer(
+    scratch_factory: sessionmaker[Session],
+) -> None:
+    with scratch_factory() as session:
+        _setup_capped_building(session)
+        # Two families, two free units of one building (Damrak 1, 1012 AB).
+        offers_to_make = {
+            name: HandOfferCreate(
+                household_id=homeless_family(session, case_reference=name).id,
+                unit_id=make_unit(
+                    session, reference=f"U-{name}", available_from=date(2025, 1, 1)
+                ).id,
+                reason="urgent",
+            )
+            for name in ("first", "second")
+        }
+        session.commit()
+
+    first_made = threading.Event()
+    outcomes: dict[str, str] = {}
+    failures: list[BaseException] = []
+
+    def offer(name: str) -> None:
+        try:
+            with scratch_factory() as session:
+                if name == "second":
+                    first_made.wait(timeout=10)
+                try:
+                    offers.make_hand_offer(session, principal=SYSTEM, data=offers_to_make[name])
+                except Invalid as refused:
+                    outcomes[name] = ",".join(refused.extensions["broken_rules"])
+                    return
+                outcomes[name] = "made"
+                if name == "first":
+                    first_made.set()
+                    # The second offer now waits on the building's lock, not racing past it.
+                    threading.Event().wait(0.5)
+                session.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+            first_made.set()
+
+    threads = [threading.Thread(target=offer, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert outcomes == {"first": "made", "second": "placement_cap"}
+    with scratch_factory() as session:
+        assert len(session.scalars(select(Offer)).all()) == 1
+
+
+def test_a_run_committed_while_a_hand_offer_fills_the_building_is_refused(
+    scratch_factory: sessionmaker[Session],
+) -> None:
+    # Two households without children, two units of one building with room for one. The
+    # preview proposes one household there; meanwhile a desk offers the other unit by hand.
+    with scratch_factory() as session:
+        _setup_capped_building(session)
+        singles = [
+            homeless_family(session, case_reference=name, children=0).id for name in ("A", "B")
+        ]
+        unit_ids = [
+            make_unit(session, reference=f"U-{n}", available_from=date(2025, 1, 1)).id
+            for n in (1, 2)
+        ]
+        session.commit()
+        run = runs.preview_run(session, principal=SYSTEM, municipalities=[AMSTERDAM])
+        session.commit()
+        (proposal,) = [p for p in runs.replay(run).proposals if not p.fixed]
+        proposed_unit = uuid.UUID(proposal.unit_id)
+        by_hand = HandOfferCreate(
+            household_id=next(h for h in singles if str(h) != proposal.household_id),
+            unit_id=next(u for u in unit_ids if u != proposed_unit),
+            reason="urgent",
+        )
+
+    hand_made = threading.Event()
+    outcomes: dict[str, str] = {}
+    failures: list[BaseException] = []
+
+    def hand_offer() -> None:
+        try:
+            with scratch_factory() as session:
+                offers.make_hand_offer(session, principal=SYSTEM, data=by_hand)
+                outcomes["hand"] = "made"
+                hand_made.set()
+                threading.Event().wait(0.5)
+                session.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+            hand_made.set()
+
+    def commit() -> None:
+        try:
+            with scratch_factory() as session:
+                hand_made.wait(timeout=10)
+                try:
+                    runs.commit_run(session, principal=SYSTEM, run_id=run.id, exclusions=[])
+                except Conflict:
+                    outcomes["run"] = "conflict"
+                    return
+                outcomes["run"] = "committed"
+                session.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=hand_offer), threading.Thread(target=commit)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert outcomes == {"hand": "made", "run": "conflict"}
+    with scratch_factory() as session:
+        assert len(session.scalars(select(Offer)).all()) == 1
