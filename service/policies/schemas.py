@@ -34,7 +34,9 @@ PARAMETERS_DESCRIPTION = (
     "`tiers`, `score_resolution_points`, `placement_caps` (a list of `{scope, max_households, "
     "group}`: at most so many households placed per `building` (postcode and house number "
     "without addition), `neighbourhood` (four-digit postcode area) or `corporation` (its "
-    "code), or only in the one `group` named). Omitted ones take the engine's defaults."
+    "code), or only in the one `group` named; households already holding an offer or a "
+    "placement there count, whoever placed them, and a hand offer into a full group needs the "
+    "override `placement_cap`). Omitted ones take the engine's defaults."
 )
 
 
