@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -90,15 +90,10 @@ def test_two_hand_offers_into_a_building_with_room_for_one_make_one_offer(
             failures.append(exc)
             first_made.set()
 
-    threads = [threading.Thread(target=offer, args=(name,)) for name in ("first", "second")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    _together(lambda: offer("first"), lambda: offer("second"))
     assert failures == []
     assert outcomes == {"first": "made", "second": "placement_cap"}
-    with scratch_factory() as session:
-        assert len(session.scalars(select(Offer)).all()) == 1
+    _assert_one_offer(scratch_factory)
 
 
 def test_a_run_committed_while_a_hand_offer_fills_the_building_is_refused(
@@ -156,12 +151,22 @@ def test_a_run_committed_while_a_hand_offer_fills_the_building_is_refused(
         except BaseException as exc:  # pragma: no cover - reported below
             failures.append(exc)
 
-    threads = [threading.Thread(target=hand_offer), threading.Thread(target=commit)]
+    _together(hand_offer, commit)
+    assert failures == []
+    assert outcomes == {"hand": "made", "run": "conflict"}
+    _assert_one_offer(scratch_factory)
+
+
+def _together(*work: Callable[[], None]) -> None:
+    """Each piece of work in its own thread, all at once; back when all are done."""
+    threads = [threading.Thread(target=piece) for piece in work]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert failures == []
-    assert outcomes == {"hand": "made", "run": "conflict"}
-    with scratch_factory() as session:
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def _assert_one_offer(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
         assert len(session.scalars(select(Offer)).all()) == 1
