@@ -53,16 +53,16 @@ def _lift(instance: Instance, rule: str) -> Instance:
 def broken_rules(*, instance: Instance, policy: Policy) -> list[str]:
     """Every hard rule the instance's one pair breaks, in the engine's rule order, then
     `placement_cap` when the unit sits in a group already at its cap."""
-    groups = cap_groups(
-        instance=instance, prepared=prepare(instance=instance, policy=policy), policy=policy
-    )
+    prepared = prepare(instance=instance, policy=policy)
+    groups = cap_groups(instance=instance, prepared=prepared, policy=policy)
     over_a_cap = ["placement_cap"] if any(group.room == 0 for group in groups) else []
     broken: list[str] = []
     for _ in _LIFTABLE:
-        failures = rule_failures(prepared=prepare(instance=instance, policy=policy), household=0)
+        failures = rule_failures(prepared=prepared, household=0)
         failing = [rule for rule, units in failures if units and rule in _LIFTABLE]
         if not failing:
             break
         broken.append(failing[0])
         instance = _lift(instance, failing[0])
+        prepared = prepare(instance=instance, policy=policy)
     return broken + over_a_cap

@@ -136,7 +136,7 @@ def held_units(
                 ),
             )
             .order_by(Unit.id)
-        ).unique()
+        )
     )
 
 

@@ -3,7 +3,6 @@ in real concurrent transactions: the building's cap holds."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -24,6 +23,7 @@ from service.policies.schemas import PolicyCreate
 from service.runs import service as runs
 from tests.factories import AMSTERDAM, make_municipality, make_unit
 from tests.service.conftest import ScratchDatabases
+from tests.service.races import hold_then_follow
 from tests.service.runs.scenario import homeless_family
 
 
@@ -66,33 +66,19 @@ def test_two_hand_offers_into_a_building_with_room_for_one_make_one_offer(
         }
         session.commit()
 
-    first_made = threading.Event()
-    outcomes: dict[str, str] = {}
-    failures: list[BaseException] = []
+    def offer(name: str) -> Callable[[Session], str]:
+        def make(session: Session) -> str:
+            try:
+                offers.make_hand_offer(session, principal=SYSTEM, data=offers_to_make[name])
+            except Invalid as refused:
+                session.rollback()
+                return ",".join(refused.extensions["broken_rules"])
+            return "made"
 
-    def offer(name: str) -> None:
-        try:
-            with scratch_factory() as session:
-                if name == "second":
-                    first_made.wait(timeout=10)
-                try:
-                    offers.make_hand_offer(session, principal=SYSTEM, data=offers_to_make[name])
-                except Invalid as refused:
-                    outcomes[name] = ",".join(refused.extensions["broken_rules"])
-                    return
-                outcomes[name] = "made"
-                if name == "first":
-                    first_made.set()
-                    # The second offer now waits on the building's lock, not racing past it.
-                    threading.Event().wait(0.5)
-                session.commit()
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-            first_made.set()
+        return make
 
-    _together(lambda: offer("first"), lambda: offer("second"))
-    assert failures == []
-    assert outcomes == {"first": "made", "second": "placement_cap"}
+    outcomes = hold_then_follow(scratch_factory, offer("first"), offer("second"))
+    assert outcomes == ("made", "placement_cap")
     _assert_one_offer(scratch_factory)
 
 
@@ -121,50 +107,21 @@ def test_a_run_committed_while_a_hand_offer_fills_the_building_is_refused(
             reason="urgent",
         )
 
-    hand_made = threading.Event()
-    outcomes: dict[str, str] = {}
-    failures: list[BaseException] = []
+    def hand_offer(session: Session) -> str:
+        offers.make_hand_offer(session, principal=SYSTEM, data=by_hand)
+        return "made"
 
-    def hand_offer() -> None:
+    def commit(session: Session) -> str:
         try:
-            with scratch_factory() as session:
-                offers.make_hand_offer(session, principal=SYSTEM, data=by_hand)
-                outcomes["hand"] = "made"
-                hand_made.set()
-                threading.Event().wait(0.5)
-                session.commit()
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-            hand_made.set()
+            runs.commit_run(session, principal=SYSTEM, run_id=run.id, exclusions=[])
+        except Conflict:
+            session.rollback()
+            return "conflict"
+        return "committed"
 
-    def commit() -> None:
-        try:
-            with scratch_factory() as session:
-                hand_made.wait(timeout=10)
-                try:
-                    runs.commit_run(session, principal=SYSTEM, run_id=run.id, exclusions=[])
-                except Conflict:
-                    outcomes["run"] = "conflict"
-                    return
-                outcomes["run"] = "committed"
-                session.commit()
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-
-    _together(hand_offer, commit)
-    assert failures == []
-    assert outcomes == {"hand": "made", "run": "conflict"}
+    outcomes = hold_then_follow(scratch_factory, hand_offer, commit)
+    assert outcomes == ("made", "conflict")
     _assert_one_offer(scratch_factory)
-
-
-def _together(*work: Callable[[], None]) -> None:
-    """Each piece of work in its own thread, all at once; back when all are done."""
-    threads = [threading.Thread(target=piece) for piece in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
 
 
 def _assert_one_offer(factory: sessionmaker[Session]) -> None:

@@ -1,6 +1,5 @@
 """Two syncs of the same new unit at once, in real concurrent transactions."""
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +10,7 @@ from service.core.bulk import RowOutcome
 from service.units import service
 from service.units.schemas import UnitUpsert
 from tests.factories import make_corporation, make_municipality
+from tests.service.races import hold_then_follow
 from tests.service.units.conftest import unit_body
 
 MUNICIPALITY = "GM0998"
@@ -45,38 +45,16 @@ def test_two_syncs_creating_one_reference_make_one_unit(
     committed_corporation: sessionmaker[Session],
 ) -> None:
     data = UnitUpsert.model_validate(unit_body(municipality=MUNICIPALITY))
-    first_flushed = threading.Event()
-    outcomes: dict[str, RowOutcome] = {}
-    failures: list[BaseException] = []
 
-    def sync(name: str, *, hold_before_commit: bool) -> None:
-        try:
-            with committed_corporation() as session:
-                if not hold_before_commit:
-                    first_flushed.wait(timeout=10)
-                _, outcomes[name] = service.upsert_unit(
-                    session, corporation_code=CORPORATION, reference="SAME-1", data=data
-                )
-                if hold_before_commit:
-                    first_flushed.set()
-                    # The second sync is now waiting on the corporation's lock, not racing
-                    # to the unique constraint.
-                    threading.Event().wait(0.5)
-                session.commit()
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-            first_flushed.set()
+    def sync(session: Session) -> RowOutcome:
+        _, outcome = service.upsert_unit(
+            session, corporation_code=CORPORATION, reference="SAME-1", data=data
+        )
+        return outcome
 
-    threads = [
-        threading.Thread(target=sync, args=("first",), kwargs={"hold_before_commit": True}),
-        threading.Thread(target=sync, args=("second",), kwargs={"hold_before_commit": False}),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
-    assert outcomes == {"first": "created", "second": "unchanged"}
+    # The second sync waits on the corporation's lock, not racing to the unique constraint.
+    outcomes = hold_then_follow(committed_corporation, sync, sync)
+    assert outcomes == ("created", "unchanged")
     with committed_corporation() as session:
         count = session.scalar(
             text(
